@@ -39,8 +39,16 @@ Package: *
 Pin: release n=trixie
 Pin-Priority: 100
 PIN
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq -o Dpkg::Use-Pty=0 >&2
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 -t trixie libstdc++6 >&2
+  local log
+  log=$(mktemp)
+  if ! { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 -t trixie libstdc++6; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "setup: apt could not install trixie's libstdc++6 (log above). Install libstdc++ from GCC 13+ by hand, then re-run." >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
 }
 
 lmu_setup() {

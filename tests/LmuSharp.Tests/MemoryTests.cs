@@ -67,11 +67,9 @@ public class MemoryTests
             c =>
             {
                 var (order, theta, length, method) = c;
-                var discretizer = (Discretizer)method;
-                if (discretizer == Discretizer.Euler && theta < 4 * order) discretizer = Discretizer.Zoh;
                 var random = new Random(order * 7919 + theta * 31 + length);
                 var u = Enumerable.Range(0, length).Select(_ => random.NextDouble() * 2 - 1).ToArray();
-                var memory = new LegendreMemory(order, theta, discretizer);
+                var memory = Create(order, theta, (Discretizer)method);
                 foreach (var x in u) memory.Step(x);
                 // m_T = Σ_{k=0}^{T−1} H_k u_{T−k}  (u indexed from 1)
                 var h = memory.System.ImpulseResponse(length);
@@ -87,6 +85,13 @@ public class MemoryTests
                 }
                 return true;
             });
+
+    /// <summary>The memory, falling back to ZOH where Euler is (rightly) refused as unstable.</summary>
+    static LegendreMemory Create(int order, double theta, Discretizer discretizer)
+    {
+        try { return new LegendreMemory(order, theta, discretizer); }
+        catch (ArgumentException) when (discretizer == Discretizer.Euler) { return new LegendreMemory(order, theta); }
+    }
 
     [Fact]
     public void Bank_channels_are_independent_memories()

@@ -77,7 +77,7 @@ public static class LegendreStateSpace
         if (rho > 1)
             throw new ArgumentException(
                 $"Euler discretisation of an order-{b.Length} memory with theta = {theta} is unstable (spectral radius of Ā = {rho:G6} > 1); " +
-                "use the zoh or bilinear discretizer, or a larger theta (rule of thumb: theta > 4·order).", "discretizer");
+                "use the zoh or bilinear discretizer, or a larger theta.", "discretizer");
         return (aBar, Array.ConvertAll(b, x => x / theta));
     }
 

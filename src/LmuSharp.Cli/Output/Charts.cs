@@ -1,0 +1,31 @@
+using LmuSharp.IO;
+using ScottPlot;
+
+namespace LmuSharp.Cli.Output;
+
+/// <summary>PNG charts (ScottPlot), written atomically.</summary>
+static class Charts
+{
+    /// <summary>One chart with several named line series over a shared x axis.</summary>
+    public static void Lines(string path, string title, string xLabel, string yLabel,
+        IReadOnlyList<(string Name, double[] X, double[] Y)> series, bool logY = false, int width = 1000, int height = 450)
+    {
+        var plot = new Plot();
+        foreach (var (name, x, y) in series)
+        {
+            var line = plot.Add.ScatterLine(x, logY ? y.Select(Math.Log10).ToArray() : y);
+            line.LegendText = name;
+        }
+        if (logY)
+        {
+            var ticks = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => $"1e{v:0}" };
+            plot.Axes.Left.TickGenerator = ticks;
+        }
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.ShowLegend();
+        var bytes = plot.GetImageBytes(width, height, ImageFormat.Png);
+        AtomicFile.Write(path, s => s.Write(bytes));
+    }
+}

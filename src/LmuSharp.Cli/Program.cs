@@ -1,0 +1,3 @@
+using LmuSharp.Cli;
+
+return LmuApp.Run(args);
