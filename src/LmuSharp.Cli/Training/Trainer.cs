@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LmuSharp.Cli.Output;
+using LmuSharp.Cli.Tasks;
+using LmuSharp.IO;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LmuSharp.Cli.Training;
+
+/// <summary>The final figures of a run (also printed as JSON with --json).</summary>
+sealed record RunResult(string Task, string Model, long Parameters, int Epochs, int BestEpoch, string Metric,
+    double Validation, double Test, double? Published, string? PublishedSource, double Seconds, string Output, bool Interrupted);
+
+/// <summary>
+/// Trains a task's model with Adam: seeded and repeatable, resumable from the last checkpoint, with a
+/// progress bar, metrics.jsonl, learning-curve plots and best/last checkpoints in the run directory.
+/// </summary>
+sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole console)
+{
+    public const string LastCheckpoint = "last.ckpt";
+    public const string BestCheckpoint = "best.ckpt";
+
+    volatile bool _stop;
+    readonly Stopwatch _clock = new();
+    double _priorSeconds;
+
+    /// <summary>Seconds of training so far, across resumed processes.</summary>
+    double Elapsed => _priorSeconds + _clock.Elapsed.TotalSeconds;
+
+    /// <summary>Stop after the current batch, saving a resumable checkpoint (Ctrl-C).</summary>
+    public void RequestStop() => _stop = true;
+
+    public RunResult Run(TaskData data, TrainProgress? resumeFrom)
+    {
+        if (config.Threads > 0) torch.set_num_threads(config.Threads);
+        torch.manual_seed(config.Seed);
+        using var model = task.Build(config);
+        using var optimizer = optim.Adam(model.parameters(), config.LearningRate);
+        var progress = resumeFrom ?? new TrainProgress(0, 0, 0, [], -1, double.NaN, 0);
+        _priorSeconds = progress.Elapsed;
+        if (resumeFrom is not null)
+        {
+            Checkpoint.Restore(Path.Combine(output, LastCheckpoint), model, optimizer);
+            console.MarkupLine($"Resuming at epoch {progress.Epoch + 1}, batch {progress.Batch}.");
+        }
+        long parameters = model.parameters().Sum(p => p.numel());
+        console.MarkupLine($"[bold]{task.Name}[/] · {config.Model} · {parameters:N0} parameters · {data.Train.Count:N0} train / {data.Validation.Count:N0} validation / {data.Test.Count:N0} test samples");
+        AtomicFile.WriteAllText(Path.Combine(output, "config.json"), JsonSerializer.Serialize(config, JsonOptions.Indented));
+
+        _clock.Start();
+        bool interrupted = false;
+        console.Progress()
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var bar = ctx.AddTask("training", maxValue: (double)config.Epochs * Batches(data.Train));
+                bar.Increment(progress.Epoch * (double)Batches(data.Train) + progress.Batch);
+                while (progress.Epoch < config.Epochs)
+                {
+                    progress = TrainEpoch(model, optimizer, data.Train, progress, bar);
+                    if (_stop) { interrupted = true; break; }
+                    progress = EndEpoch(model, optimizer, data, progress);
+                }
+            });
+        double seconds = Elapsed;
+        if (interrupted)
+        {
+            Checkpoint.Save(Path.Combine(output, LastCheckpoint), config, progress with { Elapsed = seconds }, model, optimizer);
+            console.MarkupLine($"[yellow]Interrupted[/] in epoch {progress.Epoch + 1} at batch {progress.Batch}; saved. Continue with --resume.");
+        }
+        var best = progress.History.FirstOrDefault(h => h.Epoch == progress.BestEpoch);
+        var published = task.Published(config.Model);
+        return new RunResult(task.Name, config.Model, parameters, progress.History.Count, progress.BestEpoch + 1, task.Metric.Name,
+            best?.Validation ?? double.NaN, best?.Test ?? double.NaN, published?.Value, published?.Source, seconds, Path.GetFullPath(output), interrupted);
+    }
+
+    int Batches(Split split) => (int)((split.Count + config.BatchSize - 1) / config.BatchSize);
+
+    /// <summary>Trains from the saved position to the end of the epoch (or until a stop is requested).</summary>
+    TrainProgress TrainEpoch(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Split train, TrainProgress progress, ProgressTask bar)
+    {
+        model.train();
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = config.LearningRateAt(progress.Epoch);
+        using var order = EpochOrder(train.Count, progress.Epoch);
+        int batches = Batches(train);
+        double lossSum = progress.TrainLossSum;
+        var clock = Stopwatch.StartNew();
+        long samples = 0;
+        for (int b = progress.Batch; b < batches; b++)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                var index = order.narrow(0, (long)b * config.BatchSize, Math.Min(config.BatchSize, train.Count - (long)b * config.BatchSize));
+                var x = train.Inputs.index_select(0, index);
+                var y = train.Targets.index_select(0, index);
+                optimizer.zero_grad();
+                var loss = task.Metric.Loss(model.forward(x), y);
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<float>();
+                samples += index.shape[0];
+            }
+            bar.Increment(1);
+            bar.Description = $"epoch {progress.Epoch + 1}/{config.Epochs} · loss {lossSum / (b + 1):F4} · {samples / clock.Elapsed.TotalSeconds:N0} samples/s";
+            if (_stop) return progress with { Batch = b + 1, TrainLossSum = lossSum };
+        }
+        return progress with { Batch = batches, TrainLossSum = lossSum };
+    }
+
+    /// <summary>Evaluates, records the epoch, and writes metrics, plots and checkpoints.</summary>
+    TrainProgress EndEpoch(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, TaskData data, TrainProgress progress)
+    {
+        var (validationLoss, validation) = Evaluate(task, model, data.Validation, config.BatchSize);
+        var (_, test) = Evaluate(task, model, data.Test, config.BatchSize);
+        var metrics = new EpochMetrics(progress.Epoch + 1, config.LearningRateAt(progress.Epoch), progress.TrainLossSum / Batches(data.Train),
+            validationLoss, validation, test, Elapsed);
+        bool better = progress.BestEpoch < 0 || (task.Metric.HigherIsBetter ? validation > progress.Best : validation < progress.Best);
+        var history = new List<EpochMetrics>(progress.History) { metrics };
+        progress = new TrainProgress(progress.Epoch + 1, 0, 0, history,
+            better ? progress.Epoch : progress.BestEpoch, better ? validation : progress.Best, Elapsed);
+        console.MarkupLine($"epoch {metrics.Epoch}/{config.Epochs}: train loss {metrics.TrainLoss:F4} · validation {task.Metric.Name} {validation:F4} · test {test:F4}{(better ? " [green](best)[/]" : "")}");
+
+        if (better) Checkpoint.Save(Path.Combine(output, BestCheckpoint), config, progress, model, optimizer);
+        Checkpoint.Save(Path.Combine(output, LastCheckpoint), config, progress, model, optimizer);
+        AtomicFile.WriteAllText(Path.Combine(output, "metrics.jsonl"),
+            string.Concat(history.Select(h => JsonSerializer.Serialize(h, JsonOptions.Compact) + "\n")));
+        Plot(history);
+        return progress;
+    }
+
+    /// <summary>The data order of an epoch: a permutation seeded by (seed, epoch), so a resumed run replays it.</summary>
+    Tensor EpochOrder(long count, int epoch)
+    {
+        var random = new Random(HashCode.Combine(config.Seed, epoch) & int.MaxValue);
+        var order = Enumerable.Range(0, (int)count).ToArray();
+        random.Shuffle(order);
+        return torch.tensor(order.Select(i => (long)i).ToArray());
+    }
+
+    /// <summary>Mean loss and metric of a model over a split, in evaluation mode.</summary>
+    public static (double Loss, double Metric) Evaluate(ITask task, nn.Module<Tensor, Tensor> model, Split split, int batchSize)
+    {
+        model.eval();
+        using var noGrad = torch.no_grad();
+        var accumulator = task.Metric.Start();
+        double lossSum = 0;
+        long batches = 0;
+        for (long start = 0; start < split.Count; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            long n = Math.Min(batchSize, split.Count - start);
+            var x = split.Inputs.narrow(0, start, n);
+            var y = split.Targets.narrow(0, start, n);
+            var output = model.forward(x);
+            lossSum += task.Metric.Loss(output, y).item<float>();
+            accumulator.Add(output, y);
+            batches++;
+        }
+        return (lossSum / batches, accumulator.Value);
+    }
+
+    void Plot(List<EpochMetrics> history)
+    {
+        var epochs = history.Select(h => (double)h.Epoch).ToArray();
+        Charts.Lines(Path.Combine(output, "loss.png"), $"{task.Name} · {config.Model}: loss", "epoch", "loss",
+            [("train", epochs, history.Select(h => h.TrainLoss).ToArray()), ("validation", epochs, history.Select(h => h.ValidationLoss).ToArray())]);
+        Charts.Lines(Path.Combine(output, $"{task.Metric.Name}.png"), $"{task.Name} · {config.Model}: {task.Metric.Name}", "epoch", task.Metric.Name,
+            [("validation", epochs, history.Select(h => h.Validation).ToArray()), ("test", epochs, history.Select(h => h.Test).ToArray())]);
+    }
+}
+
+/// <summary>Shared JSON settings.</summary>
+static class JsonOptions
+{
+    public static readonly JsonSerializerOptions Compact = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+    public static readonly JsonSerializerOptions Indented = new(Compact) { WriteIndented = true };
+}
