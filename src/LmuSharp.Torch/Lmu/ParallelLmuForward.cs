@@ -1,0 +1,95 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LmuSharp.Torch;
+
+/// <summary>
+/// The whole-sequence forward pass of a feed-forward LMU (no feedback into the memory; hidden cell none or linear),
+/// on an <see cref="LmuCell"/>'s weights: u = W_x x + b for all steps, M = H * u by one of the
+/// <see cref="ParallelMode"/>s, o_t = hidden([vec(M_t); x_t]).
+/// </summary>
+internal static class ParallelLmuForward
+{
+    /// <summary>Which parallel mode <see cref="ParallelMode.Auto"/> resolves to for a sequence of <paramref name="time"/> steps.</summary>
+    public static ParallelMode Resolve(ParallelMode mode, bool returnSequences, long time) => mode switch
+    {
+        ParallelMode.Auto when !returnSequences => ParallelMode.Final,
+        ParallelMode.Auto => time <= 256 ? ParallelMode.Raw : ParallelMode.Fft,
+        _ => mode,
+    };
+
+    public static (Tensor Output, LmuState State) Run(LmuCell cell, Tensor x, LmuState? state, Tensor? lengths, Settings settings)
+    {
+        using var scope = NewDisposeScope();
+        var o = cell.Options;
+        long time = x.shape[1];
+        var mode = Resolve(settings.Mode, o.ReturnSequences, time);
+        if (o.GoBackwards) x = TimeIndex.Reverse(x, lengths);
+        using var masks = DropoutMasks.Draw(cell, x.shape[0], x.dtype, x.device);
+        var u = cell.EncodeInput(x, masks); // [N, T, C]
+        Tensor memory, last;
+        if (mode == ParallelMode.Final)
+        {
+            var aligned = lengths is null ? u : TimeIndex.RightAlign(u, lengths);
+            last = ParallelMemory.Final(aligned, cell.Legendre.ReversedImpulse(time, x.dtype, x.device, cell.Learnt));
+            if (state is not null) last += InitialStateAtEnd(cell, state.Memory, lengths, time);
+            memory = last.flatten(1);
+            x = TimeIndex.Last(x, lengths);
+        }
+        else
+        {
+            var m = Sequence(cell, u, state?.Memory, mode, settings); // [N, T, C, d]
+            last = TimeIndex.Last(m, lengths);
+            memory = o.ReturnSequences ? m.flatten(2) : last.flatten(1);
+            if (!o.ReturnSequences) x = TimeIndex.Last(x, lengths);
+        }
+        var (output, hidden, _) = cell.Hidden(memory, x, null);
+        if (o.ReturnSequences && lengths is not null) output = TimeIndex.HoldAfter(output, lengths);
+        if (o.ReturnSequences && hidden is not null) hidden = output.select(1, -1);
+        return (output.MoveToOuterDisposeScope(), new LmuState(last, hidden).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>M [N, T, C, d] for all steps, including the initial state's zero-input response Ā^{t+1} m_0.</summary>
+    static Tensor Sequence(LmuCell cell, Tensor u, Tensor? m0, ParallelMode mode, Settings settings)
+    {
+        long time = u.shape[1];
+        var (dtype, device, learnt) = (u.dtype, u.device, cell.Learnt);
+        Tensor m;
+        switch (mode)
+        {
+            case ParallelMode.Chunked:
+                long l = Math.Min(time, settings.ChunkLength);
+                return ParallelMemory.Chunked(u, cell.Legendre.Impulse(l, dtype, device, learnt),
+                    cell.Legendre.Powers(l, dtype, device, learnt), m0);
+            case ParallelMode.Raw:
+                var h = cell.Legendre.Impulse(time, dtype, device, learnt);
+                long significant = LegendreTensors.SignificantLength(h, settings.RawTolerance ?? DefaultTolerance(dtype));
+                m = ParallelMemory.Raw(u, h[..(int)significant]);
+                break;
+            default:
+                m = ParallelMemory.Fft(u, cell.Legendre.Impulse(time, dtype, device, learnt));
+                break;
+        }
+        if (m0 is null) return m;
+        var (aBar, _) = cell.DiscreteMatrices();
+        return m + LegendreTensors.ZeroInputResponse(m0, aBar, time).transpose(1, 2);
+    }
+
+    /// <summary>Ā^{len} m_0: the initial memory's contribution to the last valid state.</summary>
+    static Tensor InitialStateAtEnd(LmuCell cell, Tensor m0, Tensor? lengths, long time)
+    {
+        var (aBar, _) = cell.DiscreteMatrices();
+        if (lengths is null) return m0.matmul(aBar.matrix_power((int)time).mT);
+        var z = LegendreTensors.ZeroInputResponse(m0, aBar, time).transpose(1, 2); // [N, T, C, d]
+        return TimeIndex.Last(z, lengths);
+    }
+
+    /// <summary>Default truncation of H for <see cref="ParallelMode.Raw"/>: below float rounding of the largest term.</summary>
+    static double DefaultTolerance(ScalarType dtype) => dtype == ScalarType.Float64 ? 1e-15 : 1e-9;
+
+    /// <summary>The tunable parts of the parallel computation.</summary>
+    /// <param name="Mode">The memory computation mode.</param>
+    /// <param name="ChunkLength">L for <see cref="ParallelMode.Chunked"/>.</param>
+    /// <param name="RawTolerance">The truncation tolerance of H for <see cref="ParallelMode.Raw"/>, relative to max ‖H_k‖; null for the dtype's default.</param>
+    internal readonly record struct Settings(ParallelMode Mode, long ChunkLength, double? RawTolerance);
+}

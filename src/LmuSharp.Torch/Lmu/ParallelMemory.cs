@@ -1,0 +1,72 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LmuSharp.Torch;
+
+/// <summary>
+/// The memory of a feed-forward LMU for a whole sequence at once (Chilkuri &amp; Eliasmith 2021; LMU.md §3):
+/// M_t = Σ_{k=0}^{t} H_k u_{t−k} per channel, with u [N, T, C] and H [·, d]. Each method returns
+/// M [N, T, C, d] (or [N, C, d] for the final state) and uses only whole-sequence tensor ops (no per-step dispatch).
+/// </summary>
+internal static class ParallelMemory
+{
+    /// <summary>m_{T−1} = Σ_k H_{T−1−k} u_k: one product of [N, C, T] with the reversed impulse response [T, d].</summary>
+    public static Tensor Final(Tensor u, Tensor reversedImpulse) => u.transpose(1, 2).matmul(reversedImpulse);
+
+    /// <summary>FFT convolution, zero-padded to 2T so that nothing wraps around; keeps the first T steps.</summary>
+    public static Tensor Fft(Tensor u, Tensor impulse)
+    {
+        using var scope = NewDisposeScope();
+        long t = u.shape[1], n = 2 * t;
+        var uf = fft.rfft(u.transpose(1, 2), n, -1);     // [N, C, F]
+        var hf = fft.rfft(impulse.mT, n, -1);             // [d, F]
+        var m = fft.irfft(uf.unsqueeze(2) * hf, n, -1);   // [N, C, d, 2T]
+        return m[.., .., .., ..(int)t].permute(0, 3, 1, 2).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Causal (Toeplitz) convolution with the truncated impulse response [L, d]: one conv1d over all channels.</summary>
+    public static Tensor Raw(Tensor u, Tensor truncatedImpulse)
+    {
+        using var scope = NewDisposeScope();
+        long n = u.shape[0], t = u.shape[1], c = u.shape[2], l = truncatedImpulse.shape[0], d = truncatedImpulse.shape[1];
+        var signal = nn.functional.pad(u.transpose(1, 2).reshape(n * c, 1, t), [l - 1, 0]);
+        var kernel = truncatedImpulse.flip(0).mT.unsqueeze(1);          // [d, 1, L], cross-correlation → convolution
+        var m = nn.functional.conv1d(signal, kernel);                    // [N·C, d, T]
+        return m.view(n, c, d, t).permute(0, 3, 1, 2).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Chunks of L steps. Inside chunk c the local memory is a Toeplitz product with H_0..H_{L−1}; the state s_c at the
+    /// chunk's end follows s_c = Ā^L s_{c−1} + local_{c,L−1}; position j of chunk c adds Ā^{j+1} s_{c−1}.
+    /// Exact; matrix products only; one small product per chunk for the carry.
+    /// </summary>
+    /// <param name="u">[N, T, C].</param>
+    /// <param name="impulse">H_0..H_{L−1}, [L, d].</param>
+    /// <param name="powers">Ā^1..Ā^L, [L, d, d].</param>
+    /// <param name="m0">The initial memory [N, C, d], or null for zeros.</param>
+    public static Tensor Chunked(Tensor u, Tensor impulse, Tensor powers, Tensor? m0)
+    {
+        using var scope = NewDisposeScope();
+        long n = u.shape[0], t = u.shape[1], c = u.shape[2], l = impulse.shape[0], d = impulse.shape[1];
+        long chunks = (t + l - 1) / l;
+        var uc = nn.functional.pad(u.transpose(1, 2), [0, chunks * l - t]).view(n, c, chunks, l);
+        // W[k, j, :] = H_{j−k} for j ≥ k, else 0: the within-chunk Toeplitz operator, [L, L·d]
+        var j = arange(l, device: u.device);
+        var lag = j.unsqueeze(0) - j.unsqueeze(1);
+        var w = (impulse[lag.clamp_min(0)] * lag.ge(0).unsqueeze(-1).to(u.dtype)).view(l, l * d);
+        var local = uc.matmul(w).view(n, c, chunks, l, d);
+        // carry: s_c = Ā^L s_{c−1} + local_{c, L−1}
+        var aL = powers[-1];
+        var previous = new List<Tensor>((int)chunks);
+        var s = m0 ?? zeros([n, c, d], u.dtype, u.device);
+        for (long k = 0; k < chunks; k++)
+        {
+            previous.Add(s);
+            s = s.matmul(aL.mT) + local[.., .., k, -1];
+        }
+        var carried = stack(previous, 2);                                    // [N, C, K, d] = s_{c−1}
+        var q = powers.permute(2, 0, 1).reshape(d, l * d);                   // [(Ā^1)ᵀ | … | (Ā^L)ᵀ]
+        var m = (local + carried.matmul(q).view(n, c, chunks, l, d)).view(n, c, chunks * l, d);
+        return m[.., .., ..(int)t].permute(0, 2, 1, 3).MoveToOuterDisposeScope();
+    }
+}
