@@ -13,6 +13,9 @@ static class LmuApp
     {
         var root = new RootCommand("LmuSharp: train, evaluate, benchmark and explore Legendre Memory Units.");
         root.Options.Add(Verbose);
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(TasksCommand.Create());
         root.Subcommands.Add(CapacityCommand.Create());
         return root;
     }

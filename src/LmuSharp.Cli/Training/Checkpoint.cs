@@ -9,7 +9,10 @@ namespace LmuSharp.Cli.Training;
 /// <summary>One epoch's figures: a line of metrics.jsonl.</summary>
 sealed record EpochMetrics(int Epoch, double LearningRate, double TrainLoss, double ValidationLoss, double Validation, double Test, double Seconds);
 
-/// <summary>Where a run is: the next batch to train, and the history so far.</summary>
+/// <summary>
+/// Where a run is: <paramref name="Epoch"/> epochs done and <paramref name="Batch"/> batches into the next,
+/// the history so far, and the best validation figure with its (1-based) epoch, 0 before the first.
+/// </summary>
 sealed record TrainProgress(int Epoch, int Batch, double TrainLossSum, List<EpochMetrics> History, int BestEpoch, double Best, double Elapsed);
 
 /// <summary>
@@ -23,7 +26,7 @@ static class Checkpoint
 
     sealed record Header(TrainConfig Config, TrainProgress Progress, long Parameters);
 
-    public static void Save(string path, TrainConfig config, TrainProgress progress, nn.Module model, optim.Optimizer optimizer)
+    public static void Save(string path, TrainConfig config, TrainProgress progress, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer)
     {
         var header = JsonSerializer.SerializeToUtf8Bytes(new Header(config, progress, model.parameters().Sum(p => p.numel())), JsonOptions.Compact);
         AtomicFile.Write(path, stream =>
@@ -50,7 +53,7 @@ static class Checkpoint
     }
 
     /// <summary>Restores the model, and the optimiser and RNG state if given, from a checkpoint.</summary>
-    public static void Restore(string path, nn.Module model, optim.Optimizer? optimizer)
+    public static void Restore(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer)
     {
         using var reader = Open(path);
         ReadHeader(reader, path);

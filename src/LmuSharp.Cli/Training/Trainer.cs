@@ -38,7 +38,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         torch.manual_seed(config.Seed);
         using var model = task.Build(config);
         using var optimizer = optim.Adam(model.parameters(), config.LearningRate);
-        var progress = resumeFrom ?? new TrainProgress(0, 0, 0, [], -1, double.NaN, 0);
+        var progress = resumeFrom ?? new TrainProgress(0, 0, 0, [], 0, double.NaN, 0);
         _priorSeconds = progress.Elapsed;
         if (resumeFrom is not null)
         {
@@ -72,14 +72,14 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         }
         var best = progress.History.FirstOrDefault(h => h.Epoch == progress.BestEpoch);
         var published = task.Published(config.Model);
-        return new RunResult(task.Name, config.Model, parameters, progress.History.Count, progress.BestEpoch + 1, task.Metric.Name,
+        return new RunResult(task.Name, config.Model, parameters, progress.History.Count, progress.BestEpoch, task.Metric.Name,
             best?.Validation ?? double.NaN, best?.Test ?? double.NaN, published?.Value, published?.Source, seconds, Path.GetFullPath(output), interrupted);
     }
 
     int Batches(Split split) => (int)((split.Count + config.BatchSize - 1) / config.BatchSize);
 
     /// <summary>Trains from the saved position to the end of the epoch (or until a stop is requested).</summary>
-    TrainProgress TrainEpoch(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Split train, TrainProgress progress, ProgressTask bar)
+    TrainProgress TrainEpoch(nn.Module<Tensor, Tensor> model, TorchSharp.Modules.OptimizerHelper optimizer, Split train, TrainProgress progress, ProgressTask bar)
     {
         model.train();
         foreach (var group in optimizer.ParamGroups) group.LearningRate = config.LearningRateAt(progress.Epoch);
@@ -110,16 +110,16 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     }
 
     /// <summary>Evaluates, records the epoch, and writes metrics, plots and checkpoints.</summary>
-    TrainProgress EndEpoch(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, TaskData data, TrainProgress progress)
+    TrainProgress EndEpoch(nn.Module<Tensor, Tensor> model, TorchSharp.Modules.OptimizerHelper optimizer, TaskData data, TrainProgress progress)
     {
         var (validationLoss, validation) = Evaluate(task, model, data.Validation, config.BatchSize);
         var (_, test) = Evaluate(task, model, data.Test, config.BatchSize);
         var metrics = new EpochMetrics(progress.Epoch + 1, config.LearningRateAt(progress.Epoch), progress.TrainLossSum / Batches(data.Train),
             validationLoss, validation, test, Elapsed);
-        bool better = progress.BestEpoch < 0 || (task.Metric.HigherIsBetter ? validation > progress.Best : validation < progress.Best);
+        bool better = progress.BestEpoch == 0 || (task.Metric.HigherIsBetter ? validation > progress.Best : validation < progress.Best);
         var history = new List<EpochMetrics>(progress.History) { metrics };
-        progress = new TrainProgress(progress.Epoch + 1, 0, 0, history,
-            better ? progress.Epoch : progress.BestEpoch, better ? validation : progress.Best, Elapsed);
+        progress = new TrainProgress(metrics.Epoch, 0, 0, history,
+            better ? metrics.Epoch : progress.BestEpoch, better ? validation : progress.Best, Elapsed);
         console.MarkupLine($"epoch {metrics.Epoch}/{config.Epochs}: train loss {metrics.TrainLoss:F4} · validation {task.Metric.Name} {validation:F4} · test {test:F4}{(better ? " [green](best)[/]" : "")}");
 
         if (better) Checkpoint.Save(Path.Combine(output, BestCheckpoint), config, progress, model, optimizer);
@@ -133,7 +133,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     /// <summary>The data order of an epoch: a permutation seeded by (seed, epoch), so a resumed run replays it.</summary>
     Tensor EpochOrder(long count, int epoch)
     {
-        var random = new Random(HashCode.Combine(config.Seed, epoch) & int.MaxValue);
+        var random = new Random(unchecked(config.Seed * 1_000_003 + epoch) & int.MaxValue);
         var order = Enumerable.Range(0, (int)count).ToArray();
         random.Shuffle(order);
         return torch.tensor(order.Select(i => (long)i).ToArray());

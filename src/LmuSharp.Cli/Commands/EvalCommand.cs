@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Text.Json;
+using LmuSharp.Cli.Tasks;
+using LmuSharp.Cli.Training;
+using Spectre.Console;
+using TorchSharp;
+
+namespace LmuSharp.Cli.Commands;
+
+/// <summary>`lmu eval &lt;checkpoint&gt;`: the test figure of a saved model, on its task's test split.</summary>
+static class EvalCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Argument<string>("checkpoint") { Description = "A best.ckpt or last.ckpt written by `lmu train`." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Directory with the task's data files (default: the cache)." };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON on stdout." };
+        var command = new Command("eval", "Evaluate a checkpoint on its task's test split.") { checkpoint, dataDir, json };
+        command.SetAction(parse => Execute(parse.GetValue(checkpoint)!, parse.GetValue(dataDir), parse.GetValue(json)));
+        return command;
+    }
+
+    static int Execute(string path, string? dataDir, bool json)
+    {
+        var (config, progress) = Checkpoint.ReadHeader(path);
+        var task = TaskRegistry.Get(config.Task);
+        torch.manual_seed(config.Seed);
+        using var model = task.Build(config);
+        Checkpoint.Restore(path, model, optimizer: null);
+        using var data = task.Load(config, dataDir, message => Console.Error.WriteLine(message));
+        var (loss, metric) = Trainer.Evaluate(task, model, data.Test, config.BatchSize);
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new { task = task.Name, model = config.Model, epoch = progress.Epoch, metric = task.Metric.Name, test = metric, loss }, JsonOptions.Compact));
+            return 0;
+        }
+        var table = new Table().Title($"{task.Name} · {config.Model} · epoch {progress.Epoch}").AddColumns("split", task.Metric.Name, "loss");
+        table.AddRow($"test ({data.Test.Count:N0})", $"{metric:F4}", $"{loss:F4}");
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Text.Json;
+using LmuSharp.Cli.Tasks;
+using LmuSharp.Cli.Training;
+using Spectre.Console;
+
+namespace LmuSharp.Cli.Commands;
+
+/// <summary>`lmu train &lt;task&gt;`: train a task's model with its paper configuration, any of it overridden.</summary>
+static class TrainCommand
+{
+    public static Command Create()
+    {
+        var task = new Argument<string>("task") { Description = "The task: " + string.Join(", ", TaskRegistry.All.Select(t => t.Name)) + " (see `lmu tasks`)." };
+        var model = new Option<string?>("--model") { Description = "Model variant (default: the task's first; see `lmu tasks`)." };
+        var order = new Option<int?>("--order") { Description = "Order d of the Legendre memory." };
+        var theta = new Option<double?>("--theta") { Description = "Memory window θ in steps." };
+        var hidden = new Option<int?>("--hidden") { Description = "Hidden size." };
+        var mode = new Option<string?>("--mode") { Description = "Parallel memory mode: auto, fft, raw, final, chunked." };
+        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data." };
+        var batch = new Option<int?>("--batch-size") { Description = "Samples per optimiser step." };
+        var lr = new Option<double?>("--lr") { Description = "Adam learning rate (peak)." };
+        var schedule = new Option<string?>("--schedule") { Description = "Learning-rate schedule: constant or cosine." };
+        var dropout = new Option<double?>("--dropout") { Description = "Dropout rate, where the model has dropout." };
+        var seed = new Option<int?>("--seed") { Description = "Seed of weights, data order and generated data." };
+        var threads = new Option<int?>("--threads") { Description = "TorchSharp intra-op threads (0: all cores)." };
+        var samples = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (0: all)." };
+        var length = new Option<int?>("--length") { Description = "Sequence length, for tasks where it is a choice." };
+        var output = new Option<string?>("--output", "-o") { Description = "Run directory (default: runs/<task>-<model>)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Directory with the task's data files (default: fetched once into a cache)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --output from its last checkpoint." };
+        var json = new Option<bool>("--json") { Description = "Print the final result as JSON on stdout (progress goes to stderr)." };
+
+        var command = new Command("train", "Train a model on one of the papers' tasks, with the paper's configuration as defaults.")
+        {
+            task, model, order, theta, hidden, mode, epochs, batch, lr, schedule, dropout, seed, threads, samples, length, output, dataDir, resume, json,
+        };
+        command.SetAction(parse =>
+        {
+            var t = TaskRegistry.Get(parse.GetValue(task)!);
+            var defaults = t.Defaults(parse.GetValue(model) ?? t.Models[0]);
+            var config = defaults with
+            {
+                Order = parse.GetValue(order) ?? defaults.Order,
+                Theta = parse.GetValue(theta) ?? defaults.Theta,
+                Hidden = parse.GetValue(hidden) ?? defaults.Hidden,
+                Mode = parse.GetValue(mode) ?? defaults.Mode,
+                Epochs = parse.GetValue(epochs) ?? defaults.Epochs,
+                BatchSize = parse.GetValue(batch) ?? defaults.BatchSize,
+                LearningRate = parse.GetValue(lr) ?? defaults.LearningRate,
+                Schedule = parse.GetValue(schedule) ?? defaults.Schedule,
+                Dropout = parse.GetValue(dropout) ?? defaults.Dropout,
+                Seed = parse.GetValue(seed) ?? defaults.Seed,
+                Threads = parse.GetValue(threads) ?? defaults.Threads,
+                TrainSamples = parse.GetValue(samples) ?? defaults.TrainSamples,
+                Length = parse.GetValue(length) ?? defaults.Length,
+            };
+            var directory = parse.GetValue(output) ?? Path.Combine("runs", $"{t.Name}-{config.Model}");
+            return Execute(t, config.Validate(), directory, parse.GetValue(dataDir), parse.GetValue(resume), parse.GetValue(json));
+        });
+        return command;
+    }
+
+    static int Execute(ITask task, TrainConfig config, string output, string? dataDir, bool resume, bool json)
+    {
+        var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
+        var last = Path.Combine(output, Trainer.LastCheckpoint);
+        TrainProgress? progress = null;
+        if (resume)
+        {
+            if (!File.Exists(last)) throw new UserError($"--resume: '{output}' holds no {Trainer.LastCheckpoint} to continue; start a new run without --resume.");
+            (config, progress) = Checkpoint.ReadHeader(last);
+            if (config.Task != task.Name) throw new UserError($"--resume: '{output}' holds a {config.Task} run, not {task.Name}.");
+        }
+        else if (File.Exists(last))
+            throw new UserError($"'{output}' already holds a run; continue it with --resume, or choose another --output.");
+        Directory.CreateDirectory(output);
+
+        using var data = task.Load(config, dataDir, message => console.MarkupLine(Markup.Escape(message)));
+        var trainer = new Trainer(task, config, output, console);
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; trainer.RequestStop(); };
+        Console.CancelKeyPress += onCancel;
+        RunResult result;
+        try { result = trainer.Run(data, progress); }
+        finally { Console.CancelKeyPress -= onCancel; }
+
+        if (json) Console.Out.WriteLine(JsonSerializer.Serialize(result, JsonOptions.Compact));
+        else Summarise(console, result);
+        return result.Interrupted ? 130 : 0;
+    }
+
+    static void Summarise(IAnsiConsole console, RunResult r)
+    {
+        var table = new Table().Title($"{r.Task} · {r.Model}").AddColumns("", "this run", "published");
+        table.AddRow("parameters", $"{r.Parameters:N0}", "");
+        table.AddRow($"test {r.Metric} (best validation epoch {r.BestEpoch})", $"{r.Test:F4}", r.Published is double p ? $"{p:F4} ({Markup.Escape(r.PublishedSource ?? "")})" : "-");
+        table.AddRow($"validation {r.Metric}", $"{r.Validation:F4}", "");
+        table.AddRow("training time", $"{TimeSpan.FromSeconds(r.Seconds):hh\\:mm\\:ss}", "");
+        console.Write(table);
+        console.MarkupLine($"Run directory: [blue]{Markup.Escape(r.Output)}[/]");
+    }
+}

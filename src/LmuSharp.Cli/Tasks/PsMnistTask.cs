@@ -1,0 +1,90 @@
+using LmuSharp.Cli.Data;
+using LmuSharp.Cli.Training;
+using LmuSharp.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LmuSharp.Cli.Tasks;
+
+/// <summary>
+/// Permuted sequential MNIST: each 28 × 28 image is read as 784 steps of one pixel in [0, 1], in a fixed
+/// random order (Fisher–Yates with System.Random(seed 1), the same for every run). The last 10,000
+/// training images (a sixth of smaller files) are the validation split; t10k is the test split.
+/// </summary>
+sealed class PsMnistTask : ITask
+{
+    const int Steps = 784;
+
+    public string Name => "psmnist";
+    public string Summary => "permuted sequential MNIST: 784 steps of one pixel, 10 classes";
+    public IReadOnlyList<string> Models { get; } = ["lmu-parallel", "lmu"];
+    public Metric Metric => Metric.Accuracy;
+
+    public TrainConfig Defaults(string model) => model switch
+    {
+        // Chilkuri & Eliasmith 2021: memory order 468, hidden 346 (≈165k parameters).
+        "lmu-parallel" => new() { Task = Name, Model = model, Order = 468, Theta = Steps, Hidden = 346, Epochs = 10, BatchSize = 100, LearningRate = 1e-3, Schedule = "cosine", Mode = "final" },
+        // Voelker et al. 2019: order 256, θ = 784, a tanh RNN cell of 212 (≈102k parameters).
+        "lmu" => new() { Task = Name, Model = model, Order = 256, Theta = Steps, Hidden = 212, Epochs = 10, BatchSize = 100, LearningRate = 1e-3, Schedule = "cosine" },
+        _ => throw UnknownModel(model),
+    };
+
+    public PublishedResult? Published(string model) => model switch
+    {
+        "lmu-parallel" => new("parallel LMU, 165k parameters", 0.9849, "Chilkuri & Eliasmith, ICML 2021"),
+        "lmu" => new("LMU, 102k parameters", 0.9715, "Voelker, Kajić & Eliasmith, NeurIPS 2019"),
+        _ => null,
+    };
+
+    public nn.Module<Tensor, Tensor> Build(TrainConfig config) => config.Model switch
+    {
+        "lmu-parallel" => new SequenceClassifier(new LmuParallel(
+            new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Linear, HiddenSize = config.Hidden, HiddenActivation = Activation.Relu, UseBias = true },
+            ParseMode(config.Mode)), config.Hidden, 10),
+        "lmu" => new SequenceClassifier(new Lmu(
+            new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Rnn, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true }),
+            config.Hidden, 10),
+        _ => throw UnknownModel(config.Model),
+    };
+
+    public TaskData Load(TrainConfig config, string? dataDirectory, Action<string> log)
+    {
+        var files = dataDirectory is null ? MnistSource.Cached(MnistSource.DefaultCache(), log) : MnistSource.InDirectory(dataDirectory);
+        var (trainImages, trainLabels) = Read(files["train-images-idx3-ubyte"], files["train-labels-idx1-ubyte"]);
+        var (testImages, testLabels) = Read(files["t10k-images-idx3-ubyte"], files["t10k-labels-idx1-ubyte"]);
+        int total = trainLabels.Length;
+        int validation = Math.Min(10_000, total / 6);
+        int train = config.TrainSamples > 0 ? Math.Min(config.TrainSamples, total - validation) : total - validation;
+        var permutation = Enumerable.Range(0, Steps).ToArray();
+        new Random(1).Shuffle(permutation);
+        return new TaskData(
+            ToSplit(trainImages, trainLabels, 0, train, permutation),
+            ToSplit(trainImages, trainLabels, total - validation, validation, permutation),
+            ToSplit(testImages, testLabels, 0, testLabels.Length, permutation));
+    }
+
+    static (byte[] Images, byte[] Labels) Read(string imagesPath, string labelsPath)
+    {
+        var (shape, images) = Idx.Read(imagesPath, 3);
+        if (shape[1] * shape[2] != Steps) throw new InvalidDataException($"{imagesPath}: images are {shape[1]}×{shape[2]}, expected 28×28.");
+        var (labelShape, labels) = Idx.Read(labelsPath, 1);
+        if (labelShape[0] != shape[0]) throw new InvalidDataException($"{labelsPath} holds {labelShape[0]} labels for {shape[0]} images in {imagesPath}.");
+        if (labels.Any(l => l > 9)) throw new InvalidDataException($"{labelsPath}: a label is above 9.");
+        return (images, labels);
+    }
+
+    /// <summary>Images [start, start + count) as [count, 784, 1] floats in [0, 1], pixels permuted, and their labels.</summary>
+    static Split ToSplit(byte[] images, byte[] labels, int start, int count, int[] permutation)
+    {
+        var pixels = new float[(long)count * Steps];
+        for (int n = 0; n < count; n++)
+            for (int t = 0; t < Steps; t++)
+                pixels[(long)n * Steps + t] = images[(long)(start + n) * Steps + permutation[t]] / 255f;
+        var targets = labels.AsSpan(start, count).ToArray().Select(l => (long)l).ToArray();
+        return new Split(torch.tensor(pixels, [count, Steps, 1]), torch.tensor(targets));
+    }
+
+    static ParallelMode ParseMode(string mode) => Enum.Parse<ParallelMode>(mode, ignoreCase: true);
+
+    ArgumentException UnknownModel(string model) => new($"unknown model '{model}' for {Name}; expected one of: {string.Join(", ", Models)}.");
+}
