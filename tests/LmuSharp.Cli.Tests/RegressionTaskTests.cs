@@ -1,0 +1,44 @@
+using System.Text.Json;
+
+namespace LmuSharp.Cli.Tests;
+
+public class RegressionTaskTests
+{
+    static JsonElement TrainJson(params string[] args)
+    {
+        var run = LmuProcess.Run(LmuProcess.TempDirectory(), ["train", .. args, "--json", "--threads", "1", "-o", "run"]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        return JsonDocument.Parse(run.Stdout).RootElement.Clone();
+    }
+
+    [Theory]
+    [InlineData("lmu")]
+    [InlineData("lstm")]
+    [InlineData("hybrid")]
+    public void Mackey_glass_models_have_about_18k_parameters_and_train(string model)
+    {
+        var result = TrainJson("mackey-glass", "--model", model, "--epochs", "1", "--train-samples", "16", "--length", "64");
+        Assert.InRange(result.GetProperty("parameters").GetInt64(), 15_000, 19_000);
+        Assert.Equal("nrmse", result.GetProperty("metric").GetString());
+        Assert.True(double.IsFinite(result.GetProperty("test").GetDouble()));
+    }
+
+    [Fact]
+    public void Delay_task_lmu_learns_the_delay()
+    {
+        // Measured 0.047 NRMSE with these settings (a zero output scores 1).
+        var result = TrainJson("delay", "--epochs", "15", "--train-samples", "64", "--length", "300", "--theta", "50");
+        Assert.InRange(result.GetProperty("test").GetDouble(), 0, 0.2);
+    }
+
+    [Fact]
+    public void Tasks_lists_every_task_with_its_published_result()
+    {
+        var run = LmuProcess.Run(LmuProcess.TempDirectory(), "tasks", "--json");
+        Assert.Equal(0, run.ExitCode);
+        var rows = JsonDocument.Parse(run.Stdout).RootElement.EnumerateArray().ToArray();
+        Assert.Contains(rows, r => r.GetProperty("task").GetString() == "psmnist" && r.GetProperty("published").GetProperty("value").GetDouble() == 0.9849);
+        Assert.Contains(rows, r => r.GetProperty("task").GetString() == "mackey-glass");
+        Assert.Contains(rows, r => r.GetProperty("task").GetString() == "delay");
+    }
+}
