@@ -58,9 +58,8 @@ internal static class ParallelLmuForward
         switch (mode)
         {
             case ParallelMode.Chunked:
-                long l = Math.Min(time, settings.ChunkLength);
-                return ParallelMemory.Chunked(u, cell.Legendre.Impulse(l, dtype, device, learnt),
-                    cell.Legendre.Powers(l, dtype, device, learnt), m0);
+                var (w, q, aLength) = cell.Legendre.ChunkOperators(Math.Min(time, settings.ChunkLength), dtype, device, learnt);
+                return ParallelMemory.Chunked(u, w, q, aLength, m0);
             case ParallelMode.Raw:
                 var h = cell.Legendre.Impulse(time, dtype, device, learnt);
                 long significant = LegendreTensors.SignificantLength(h, settings.RawTolerance ?? DefaultTolerance(dtype));
