@@ -47,6 +47,21 @@ internal sealed class LegendreTensors : IDisposable
         return Cached("impulse", length, dtype, device, () => FromArray(FixedImpulse(length), dtype, device)).alias();
     }
 
+    /// <summary>rfft of H_0..H_{length−1} zero-padded to <paramref name="n"/> points, [d, n/2 + 1] complex.</summary>
+    public Tensor ImpulseSpectrum(long length, long n, ScalarType dtype, Device device, Trainable? trainable)
+    {
+        if (trainable is not null)
+        {
+            using var h = Impulse(length, dtype, device, trainable);
+            return fft.rfft(h.mT, n, -1);
+        }
+        return Cached($"spectrum-{n}", length, dtype, device, () =>
+        {
+            using var h = Impulse(length, dtype, device, null);
+            return fft.rfft(h.mT, n, -1);
+        }).alias();
+    }
+
     /// <summary>H_{length−1}..H_0 (time-reversed impulse response), [length, d], for the final-state product.</summary>
     public Tensor ReversedImpulse(long length, ScalarType dtype, Device device, Trainable? trainable)
     {

@@ -66,7 +66,8 @@ internal static class ParallelLmuForward
                 m = ParallelMemory.Raw(u, h[..(int)significant]);
                 break;
             default:
-                m = ParallelMemory.Fft(u, cell.Legendre.Impulse(time, dtype, device, learnt));
+                long n = ParallelMemory.FastLength(2 * time);
+                m = ParallelMemory.Fft(u, cell.Legendre.ImpulseSpectrum(time, n, dtype, device, learnt), n);
                 break;
         }
         if (m0 is null) return m;

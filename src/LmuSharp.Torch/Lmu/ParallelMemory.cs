@@ -18,15 +18,28 @@ internal static class ParallelMemory
         return rows.matmul(reversedImpulse).view(n, c, -1);
     }
 
-    /// <summary>FFT convolution, zero-padded to 2T so that nothing wraps around; keeps the first T steps.</summary>
-    public static Tensor Fft(Tensor u, Tensor impulse)
+    /// <summary>
+    /// FFT convolution: u and H zero-padded to n ≥ 2T points (nothing wraps around), spectra multiplied, the first T
+    /// steps kept. <paramref name="impulseSpectrum"/> is rfft(H_0..H_{T−1}, n), [d, n/2 + 1].
+    /// </summary>
+    public static Tensor Fft(Tensor u, Tensor impulseSpectrum, long n)
     {
         using var scope = NewDisposeScope();
-        long t = u.shape[1], n = 2 * t;
-        var uf = fft.rfft(u.transpose(1, 2), n, -1);     // [N, C, F]
-        var hf = fft.rfft(impulse.mT, n, -1);             // [d, F]
-        var m = fft.irfft(uf.unsqueeze(2) * hf, n, -1);   // [N, C, d, 2T]
+        long t = u.shape[1];
+        var uf = fft.rfft(u.transpose(1, 2), n, -1);                 // [N, C, F]
+        var m = fft.irfft(uf.unsqueeze(2) * impulseSpectrum, n, -1);  // [N, C, d, n]
         return m[.., .., .., ..(int)t].permute(0, 3, 1, 2).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The smallest 2^a·3^b·5^c ≥ <paramref name="minimum"/>: a length the FFT handles at full speed.</summary>
+    public static long FastLength(long minimum)
+    {
+        long best = long.MaxValue;
+        for (long p2 = 1; p2 < 2 * minimum; p2 *= 2)
+            for (long p3 = p2; p3 < 2 * minimum; p3 *= 3)
+                for (long p5 = p3; p5 < 2 * minimum; p5 *= 5)
+                    if (p5 >= minimum && p5 < best) best = p5;
+        return best;
     }
 
     /// <summary>Causal (Toeplitz) convolution with the truncated impulse response [L, d]: one conv1d over all channels.</summary>
