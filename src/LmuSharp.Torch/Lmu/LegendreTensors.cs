@@ -47,6 +47,21 @@ internal sealed class LegendreTensors : IDisposable
         return Cached("impulse", length, dtype, device, () => FromArray(FixedImpulse(length), dtype, device)).alias();
     }
 
+    /// <summary>rfft of H_0..H_{length−1} zero-padded to <paramref name="n"/> points, [d, n/2 + 1] complex.</summary>
+    public Tensor ImpulseSpectrum(long length, long n, ScalarType dtype, Device device, Trainable? trainable)
+    {
+        if (trainable is not null)
+        {
+            using var h = Impulse(length, dtype, device, trainable);
+            return fft.rfft(h.mT, n, -1);
+        }
+        return Cached($"spectrum-{n}", length, dtype, device, () =>
+        {
+            using var h = Impulse(length, dtype, device, null);
+            return fft.rfft(h.mT, n, -1);
+        }).alias();
+    }
+
     /// <summary>H_{length−1}..H_0 (time-reversed impulse response), [length, d], for the final-state product.</summary>
     public Tensor ReversedImpulse(long length, ScalarType dtype, Device device, Trainable? trainable)
     {
@@ -62,21 +77,41 @@ internal sealed class LegendreTensors : IDisposable
         }).alias();
     }
 
-    /// <summary>Ā^1..Ā^count as a [count, d, d] tensor.</summary>
-    public Tensor Powers(long count, ScalarType dtype, Device device, Trainable? trainable)
+    /// <summary>
+    /// The operators of the chunked form for chunks of L steps: W [L, L·d] with W[k, j·d + i] = H_{j−k}[i] for j ≥ k
+    /// (the within-chunk Toeplitz product), Q [d, L·d] = [(Ā^1)ᵀ | … | (Ā^L)ᵀ] (the carried state's effect) and Ā^L.
+    /// </summary>
+    public (Tensor W, Tensor Q, Tensor ALength) ChunkOperators(long l, ScalarType dtype, Device device, Trainable? trainable)
     {
         if (trainable is { } t)
         {
             var (aBar, bBar) = Differentiable(t, dtype, device);
-            bBar.Dispose();
-            using (aBar) return PowersByDoubling(aBar, count);
+            using (aBar) using (bBar) return MakeChunkOperators(aBar, bBar, l);
         }
-        return Cached("powers", count, dtype, device, () =>
+        if (!_cache.ContainsKey(("chunk-w", l, dtype, device.ToString())))
         {
             using var a64 = FromArray(_system.ABar, ScalarType.Float64, device);
-            using var p = PowersByDoubling(a64, count);
-            return p.to(dtype);
-        }).alias();
+            using var b64 = tensor(_system.BBar, ScalarType.Float64, device);
+            var (w, q, aL) = MakeChunkOperators(a64, b64, l);
+            using (w) Cached("chunk-w", l, dtype, device, () => w.to(dtype));
+            using (q) Cached("chunk-q", l, dtype, device, () => q.to(dtype));
+            using (aL) Cached("chunk-al", l, dtype, device, () => aL.to(dtype));
+        }
+        return (_cache[("chunk-w", l, dtype, device.ToString())].alias(), _cache[("chunk-q", l, dtype, device.ToString())].alias(),
+            _cache[("chunk-al", l, dtype, device.ToString())].alias());
+    }
+
+    static (Tensor W, Tensor Q, Tensor ALength) MakeChunkOperators(Tensor aBar, Tensor bBar, long l)
+    {
+        using var scope = NewDisposeScope();
+        long d = aBar.shape[0];
+        var h = ImpulseByDoubling(aBar, bBar, l);                               // [L, d]
+        var powers = PowersByDoubling(aBar, l);                                 // [L, d, d] = Ā^1..Ā^L
+        var j = arange(l, device: aBar.device);
+        var lag = j.unsqueeze(0) - j.unsqueeze(1);                              // lag[k, j] = j − k
+        var w = (h[lag.clamp_min(0)] * lag.ge(0).unsqueeze(-1).to(aBar.dtype)).view(l, l * d);
+        var q = powers.permute(2, 0, 1).reshape(d, l * d);
+        return (w.MoveToOuterDisposeScope(), q.MoveToOuterDisposeScope(), powers[-1].MoveToOuterDisposeScope());
     }
 
     /// <summary>The number of leading impulse-response steps whose norm reaches <paramref name="tolerance"/> times the largest.</summary>

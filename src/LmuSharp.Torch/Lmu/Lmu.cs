@@ -91,9 +91,11 @@ public sealed class Lmu : nn.Module<Tensor, LmuState?, (Tensor Output, LmuState 
         var current = state ?? LmuState.Zeros(Options, n, x.dtype, x.device);
         var len = lengths?.to(ScalarType.Int64, x.device);
         var outputs = new List<Tensor>((int)time);
+        var encoded = cell.EncodeInput(x, masks);   // W_x x_t + b for all steps at once
+        var system = cell.DiscreteMatrices();        // Ā, B̄ once per sequence (differentiable when trained)
         for (long t = 0; t < time; t++)
         {
-            var (o, next) = cell.Step(x.select(1, t), current, masks);
+            var (o, next) = cell.Step(x.select(1, t), encoded.select(1, t), current, system, masks);
             if (len is not null && t > 0)
             {
                 var valid = len.gt(t).view(n, 1);

@@ -93,25 +93,30 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
     public override (Tensor Output, LmuState State) forward(Tensor input, LmuState? state)
     {
         LmuChecks.Step(input, state, Options, ParameterType);
+        using var scope = NewDisposeScope();
         using var masks = DropoutMasks.Draw(this, input.shape[0], input.dtype, input.device);
-        return Step(input, state ?? LmuState.Zeros(Options, input.shape[0], input.dtype, input.device), masks);
+        var (o, next) = Step(input, EncodeInput(input, masks), state ?? LmuState.Zeros(Options, input.shape[0], input.dtype, input.device),
+            DiscreteMatrices(), masks);
+        return (o.MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());
     }
 
     internal LegendreTensors.Trainable? Learnt => theta_inv is null && A is null ? null : new(theta_inv, A, B);
 
     internal LegendreTensors Legendre => _legendre;
 
-    /// <summary>The step without checks; <paramref name="masks"/> holds the sequence's dropout masks.</summary>
-    internal (Tensor Output, LmuState State) Step(Tensor x, LmuState state, DropoutMasks masks)
+    /// <summary>
+    /// The step without checks, in the caller's dispose scope. <paramref name="encodedInput"/> is W_x x_t + b
+    /// (computed for all steps at once by the sequence layer); <paramref name="system"/> is (Ā, B̄), computed once
+    /// per sequence; <paramref name="masks"/> holds the sequence's dropout masks.
+    /// </summary>
+    internal (Tensor Output, LmuState State) Step(Tensor x, Tensor encodedInput, LmuState state, (Tensor ABar, Tensor BBar) system, DropoutMasks masks)
     {
-        using var scope = NewDisposeScope();
-        var (aBar, bBar) = DiscreteMatrices();
-        var u = input_encoder.forward(masks.Input(x));
-        if (hidden_encoder is not null) u += hidden_encoder.forward(masks.Hidden(state.Hidden!));
-        if (memory_encoder is not null) u += memory_encoder.forward(masks.Memory(state.Memory.flatten(1)));
-        var m = state.Memory.matmul(aBar.mT) + u.unsqueeze(-1) * bBar;   // M_t = M_{t−1} Āᵀ + u_t B̄ᵀ
+        var u = encodedInput;
+        if (hidden_encoder is not null) u = u + hidden_encoder.forward(masks.Hidden(state.Hidden!));
+        if (memory_encoder is not null) u = u + memory_encoder.forward(masks.Memory(state.Memory.flatten(1)));
+        var m = state.Memory.matmul(system.ABar.mT).addcmul_(u.unsqueeze(-1), system.BBar, 1); // M_t = M_{t−1} Āᵀ + u_t B̄ᵀ
         var (o, h, c) = Hidden(m.flatten(1), x, state);
-        return (o.MoveToOuterDisposeScope(), new LmuState(m, h, c).MoveToOuterDisposeScope());
+        return (o, new LmuState(m, h, c));
     }
 
     /// <summary>u_t = W_x x_t + b for every step at once: x [N, T, inputSize] → [N, T, memoryD].</summary>

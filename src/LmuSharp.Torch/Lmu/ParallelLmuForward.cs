@@ -58,16 +58,16 @@ internal static class ParallelLmuForward
         switch (mode)
         {
             case ParallelMode.Chunked:
-                long l = Math.Min(time, settings.ChunkLength);
-                return ParallelMemory.Chunked(u, cell.Legendre.Impulse(l, dtype, device, learnt),
-                    cell.Legendre.Powers(l, dtype, device, learnt), m0);
+                var (w, q, aLength) = cell.Legendre.ChunkOperators(Math.Min(time, settings.ChunkLength), dtype, device, learnt);
+                return ParallelMemory.Chunked(u, w, q, aLength, m0);
             case ParallelMode.Raw:
                 var h = cell.Legendre.Impulse(time, dtype, device, learnt);
                 long significant = LegendreTensors.SignificantLength(h, settings.RawTolerance ?? DefaultTolerance(dtype));
                 m = ParallelMemory.Raw(u, h[..(int)significant]);
                 break;
             default:
-                m = ParallelMemory.Fft(u, cell.Legendre.Impulse(time, dtype, device, learnt));
+                long n = ParallelMemory.FastLength(2 * time);
+                m = ParallelMemory.Fft(u, cell.Legendre.ImpulseSpectrum(time, n, dtype, device, learnt), n);
                 break;
         }
         if (m0 is null) return m;

@@ -10,18 +10,36 @@ namespace LmuSharp.Torch;
 /// </summary>
 internal static class ParallelMemory
 {
-    /// <summary>m_{T−1} = Σ_k H_{T−1−k} u_k: one product of [N, C, T] with the reversed impulse response [T, d].</summary>
-    public static Tensor Final(Tensor u, Tensor reversedImpulse) => u.transpose(1, 2).matmul(reversedImpulse);
+    /// <summary>m_{T−1} = Σ_k H_{T−1−k} u_k: one product of [N·C, T] with the reversed impulse response [T, d].</summary>
+    public static Tensor Final(Tensor u, Tensor reversedImpulse)
+    {
+        long n = u.shape[0], t = u.shape[1], c = u.shape[2];
+        using var rows = u.transpose(1, 2).reshape(n * c, t); // a plain 2-D GEMM: the fastest BLAS path
+        return rows.matmul(reversedImpulse).view(n, c, -1);
+    }
 
-    /// <summary>FFT convolution, zero-padded to 2T so that nothing wraps around; keeps the first T steps.</summary>
-    public static Tensor Fft(Tensor u, Tensor impulse)
+    /// <summary>
+    /// FFT convolution: u and H zero-padded to n ≥ 2T points (nothing wraps around), spectra multiplied, the first T
+    /// steps kept. <paramref name="impulseSpectrum"/> is rfft(H_0..H_{T−1}, n), [d, n/2 + 1].
+    /// </summary>
+    public static Tensor Fft(Tensor u, Tensor impulseSpectrum, long n)
     {
         using var scope = NewDisposeScope();
-        long t = u.shape[1], n = 2 * t;
-        var uf = fft.rfft(u.transpose(1, 2), n, -1);     // [N, C, F]
-        var hf = fft.rfft(impulse.mT, n, -1);             // [d, F]
-        var m = fft.irfft(uf.unsqueeze(2) * hf, n, -1);   // [N, C, d, 2T]
+        long t = u.shape[1];
+        var uf = fft.rfft(u.transpose(1, 2), n, -1);                 // [N, C, F]
+        var m = fft.irfft(uf.unsqueeze(2) * impulseSpectrum, n, -1);  // [N, C, d, n]
         return m[.., .., .., ..(int)t].permute(0, 3, 1, 2).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The smallest 2^a·3^b·5^c ≥ <paramref name="minimum"/>: a length the FFT handles at full speed.</summary>
+    public static long FastLength(long minimum)
+    {
+        long best = long.MaxValue;
+        for (long p2 = 1; p2 < 2 * minimum; p2 *= 2)
+            for (long p3 = p2; p3 < 2 * minimum; p3 *= 3)
+                for (long p5 = p3; p5 < 2 * minimum; p5 *= 5)
+                    if (p5 >= minimum && p5 < best) best = p5;
+        return best;
     }
 
     /// <summary>Causal (Toeplitz) convolution with the truncated impulse response [L, d]: one conv1d over all channels.</summary>
@@ -41,32 +59,26 @@ internal static class ParallelMemory
     /// Exact; matrix products only; one small product per chunk for the carry.
     /// </summary>
     /// <param name="u">[N, T, C].</param>
-    /// <param name="impulse">H_0..H_{L−1}, [L, d].</param>
-    /// <param name="powers">Ā^1..Ā^L, [L, d, d].</param>
+    /// <param name="w">The within-chunk Toeplitz operator [L, L·d].</param>
+    /// <param name="q">[(Ā^1)ᵀ | … | (Ā^L)ᵀ], [d, L·d].</param>
+    /// <param name="aLength">Ā^L, [d, d].</param>
     /// <param name="m0">The initial memory [N, C, d], or null for zeros.</param>
-    public static Tensor Chunked(Tensor u, Tensor impulse, Tensor powers, Tensor? m0)
+    public static Tensor Chunked(Tensor u, Tensor w, Tensor q, Tensor aLength, Tensor? m0)
     {
         using var scope = NewDisposeScope();
-        long n = u.shape[0], t = u.shape[1], c = u.shape[2], l = impulse.shape[0], d = impulse.shape[1];
+        long n = u.shape[0], t = u.shape[1], c = u.shape[2], l = w.shape[0], d = q.shape[0];
         long chunks = (t + l - 1) / l;
         var uc = nn.functional.pad(u.transpose(1, 2), [0, chunks * l - t]).view(n, c, chunks, l);
-        // W[k, j, :] = H_{j−k} for j ≥ k, else 0: the within-chunk Toeplitz operator, [L, L·d]
-        var j = arange(l, device: u.device);
-        var lag = j.unsqueeze(0) - j.unsqueeze(1);
-        var w = (impulse[lag.clamp_min(0)] * lag.ge(0).unsqueeze(-1).to(u.dtype)).view(l, l * d);
         var local = uc.matmul(w).view(n, c, chunks, l, d);
-        // carry: s_c = Ā^L s_{c−1} + local_{c, L−1}
-        var aL = powers[-1];
-        var previous = new List<Tensor>((int)chunks);
+        var previous = new List<Tensor>((int)chunks);                        // s_{c−1} for each chunk
         var s = m0 ?? zeros([n, c, d], u.dtype, u.device);
         for (long k = 0; k < chunks; k++)
         {
             previous.Add(s);
-            s = s.matmul(aL.mT) + local[.., .., k, -1];
+            s = s.matmul(aLength.mT) + local[.., .., k, -1];
         }
-        var carried = stack(previous, 2);                                    // [N, C, K, d] = s_{c−1}
-        var q = powers.permute(2, 0, 1).reshape(d, l * d);                   // [(Ā^1)ᵀ | … | (Ā^L)ᵀ]
-        var m = (local + carried.matmul(q).view(n, c, chunks, l, d)).view(n, c, chunks * l, d);
+        var carried = stack(previous, 2).matmul(q).view(n, c, chunks, l, d);
+        var m = local.add_(carried).view(n, c, chunks * l, d);
         return m[.., .., ..(int)t].permute(0, 2, 1, 3).MoveToOuterDisposeScope();
     }
 }
