@@ -70,6 +70,33 @@ public class LinearRecurrenceTests
         Assert.True(error <= (dtype == ScalarType.Float32 ? 1e-6 : 1e-12), $"relative error {error:g3}");
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.Float64)]
+    public void Rows_wide_enough_to_split_into_channel_blocks_give_the_plain_loop_and_the_tensor_op_gradients(ScalarType dtype)
+    {
+        const int b = 1, t = 9, c = 8195; // ≥ 2 × 16 KB rows: split across cores; odd width leaves a SIMD tail
+        manual_seed(6);
+        foreach (var aShape in new long[][] { [b, t, c], [b, 1, c] })
+        {
+            using var scope = NewDisposeScope();
+            var x = randn([b, t, c], dtype: dtype).requires_grad_();
+            var a = Uniform(aShape, -1, 1, dtype).requires_grad_();
+            var h0 = randn([b, c], dtype: dtype).requires_grad_();
+            var w = randn([b, t, c], dtype: dtype);
+            var h = LinearRecurrence.apply(x, a, h0, false, ScanImplementation.Kernel, ScanStrategy.ChannelBlocks);
+            var tolerance = dtype == ScalarType.Float32 ? 1e-6 : 1e-12;
+            var error = dtype == ScalarType.Float32 ? ErrorAgainstLoop<float>(h, x, a, h0, false) : ErrorAgainstLoop<double>(h, x, a, h0, false);
+            Assert.True(error <= tolerance, $"forward, a [{string.Join(",", aShape)}]: {error:g3}");
+
+            var kernelGrads = torch.autograd.grad([(h * w).sum()], [x, a, h0]);
+            var hOps = LinearRecurrence.apply(x, a, h0, false, ScanImplementation.TensorOps, ScanStrategy.Auto);
+            var opsGrads = torch.autograd.grad([(hOps * w).sum()], [x, a, h0]);
+            for (int k = 0; k < 3; k++)
+                Assert.True(kernelGrads[k].allclose(opsGrads[k], rtol: 10 * tolerance, atol: 10 * tolerance), $"gradient {k}, a [{string.Join(",", aShape)}]");
+        }
+    }
+
     [Fact]
     public void Sequential_kernel_reproduces_the_plain_loop_bit_for_bit()
     {

@@ -6,7 +6,7 @@ namespace LmuSharp.Torch.Recurrence;
 /// <summary>How the CPU kernel splits a scan across cores.</summary>
 internal enum ScanStrategy
 {
-    /// <summary>Channel blocks when batch × channels gives every core a SIMD-sized share, else time chunks.</summary>
+    /// <summary>Channel blocks, unless batch × channels is too small to fill a SIMD vector per core on a long sequence.</summary>
     Auto,
 
     /// <summary>Independent (sequence, channel block) lanes, each scanned sequentially over time.</summary>
@@ -20,12 +20,15 @@ internal enum ScanStrategy
 /// CPU kernel of h_t = a_t ⊙ h_{t-1} + x_t (LMU.md §4) and of its backward pass, over raw tensor memory.
 /// Hand-written because no available package scans a first-order linear recurrence: libtorch has no such
 /// op, and as per-step tensor ops it would cost ≈ 9 µs a step instead of nanoseconds.
-/// Parallel over (sequence, channel block) lanes; when there are fewer lanes than cores, over time chunks.
+/// Parallel over (sequence, channel block) lanes; for tiny batch × channels, over time chunks.
 /// </summary>
 internal static unsafe class LinearRecurrenceKernel
 {
     /// <summary>Below this many elements the parallel dispatch costs more than it saves.</summary>
     const long ParallelAbove = 1 << 15;
+
+    /// <summary>Narrowest channel block handed to a core of its own (bytes of one row).</summary>
+    const int MinBlockBytes = 16 << 10;
 
     /// <summary>Shortest time chunk worth a separate task in the chunked scan (Auto picks chunks only above this).</summary>
     const int MinChunk = 4096;
@@ -214,27 +217,25 @@ internal static unsafe class LinearRecurrenceKernel
     }
 
     /// <summary>
-    /// Picks the lanes: channel blocks of whole cache lines, enough of them to give every core work (a multiple
-    /// of the core count when possible). When even one line per lane leaves a core idle and the sequence is long,
-    /// switches to time chunks over whole-row lanes.
+    /// Picks the lanes. A lane is a whole sequence, or a block of at least MinBlockBytes of its channels when
+    /// rows are wide enough to give every core one: two cores writing neighbouring parts of the same rows
+    /// fight over cache lines (the hardware prefetchers pull the neighbour's lines; measured 3–4× slower
+    /// than one core for 64–512-channel rows). With fewer lanes than cores, time chunks pay only when a lane
+    /// is too narrow to fill a SIMD vector per core (latency-bound); wider lanes are bandwidth-bound on one core
+    /// already, and chunking adds half again the memory traffic.
     /// </summary>
     static Lane[] Plan<T>(ScanGeometry g, ref ScanStrategy strategy) where T : unmanaged
     {
-        int cores = Environment.ProcessorCount, line = 64 / sizeof(T);
-        int maxBlocks = (g.Channels + line - 1) / line;
+        int cores = Environment.ProcessorCount;
+        int maxBlocks = Math.Max(1, g.Channels * sizeof(T) / MinBlockBytes);
+        int blocks = strategy == ScanStrategy.TimeChunks ? 1 : Math.Min(maxBlocks, (cores + g.Batch - 1) / g.Batch);
         if (strategy == ScanStrategy.Auto)
-            strategy = (long)g.Batch * maxBlocks < cores && g.Time >= 2 * MinChunk && g.Elements >= ParallelAbove
-                ? ScanStrategy.TimeChunks : ScanStrategy.ChannelBlocks;
-        if (strategy == ScanStrategy.TimeChunks && g.Time < 2) strategy = ScanStrategy.ChannelBlocks;
+            strategy = (long)g.Batch * blocks < cores && (long)g.Batch * g.Channels < (long)cores * Vector<T>.Count
+                && g.Time >= 2 * MinChunk ? ScanStrategy.TimeChunks : ScanStrategy.ChannelBlocks;
+        if (strategy == ScanStrategy.TimeChunks) blocks = 1;
+        if (g.Time < 2) strategy = ScanStrategy.ChannelBlocks;
 
-        int blocks = 1;
-        if (strategy == ScanStrategy.ChannelBlocks)
-        {
-            blocks = Math.Min(maxBlocks, (cores + g.Batch - 1) / g.Batch);
-            for (int n = blocks; n <= maxBlocks && n <= 4 * blocks; n++)
-                if ((long)g.Batch * n % cores == 0) { blocks = n; break; }
-        }
-        int width = ((g.Channels + blocks - 1) / blocks + line - 1) / line * line;
+        int width = (g.Channels + blocks - 1) / blocks;
         var lanes = new List<Lane>();
         for (int b = 0; b < g.Batch; b++)
             for (int c0 = 0; c0 < g.Channels; c0 += width)
