@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace LmuSharp.Torch.Recurrence;
 
@@ -10,6 +11,7 @@ namespace LmuSharp.Torch.Recurrence;
 internal static unsafe class ScanRows
 {
     /// <summary>Forward step: h = a ⊙ p + x (p = h_{t-1}).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Step<T>(T* a, T* p, T* x, T* h, int n) where T : unmanaged, INumber<T>
     {
         int j = 0;
@@ -22,6 +24,7 @@ internal static unsafe class ScanRows
     /// Backward step: g = ∂L/∂h_t + ma ⊙ mg (ma ⊙ mg = a_{t+1} ⊙ g_{t+1}); ∂L/∂x_t = g;
     /// ∂L/∂a_t = g ⊙ hp (hp = h_{t-1}), stored, or added when a is shared across time.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void BackStep<T>(T* gradH, T* ma, T* mg, T* hp, T* gradX, T* gradA, bool accumulate, int n)
         where T : unmanaged, INumber<T>
     {
@@ -42,6 +45,7 @@ internal static unsafe class ScanRows
     }
 
     /// <summary>Chunk reduction, forward: e = a ⊙ e + x (the chunk's end state from a zero start); p = a ⊙ p (Π a).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ReduceStep<T>(T* a, T* x, T* e, T* p, int n) where T : unmanaged, INumber<T>
     {
         int j = 0;
@@ -59,6 +63,7 @@ internal static unsafe class ScanRows
     }
 
     /// <summary>Chunk reduction, backward: q = a ⊙ (∂L/∂h + q) (the carry a_t ⊙ g_t from a zero start); p = a ⊙ p.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ReduceBackStep<T>(T* a, T* gradH, T* q, T* p, int n) where T : unmanaged, INumber<T>
     {
         int j = 0;
