@@ -55,8 +55,21 @@ internal sealed class LinearRecurrenceFunction : SingleTensorFunction<LinearRecu
     /// <inheritdoc/>
     public override List<Tensor> backward(AutogradContext ctx, Tensor gradOutput)
     {
-        var saved = ctx.get_saved_variables();
-        var (a, h, h0) = (saved[0], saved[1], saved[2]);
+        var saved = ctx.get_saved_variables(); // fresh handles, released below
+        try
+        {
+            var (gradX, gradA, gradH0) = Gradients(ctx, gradOutput, saved[0], saved[1], saved[2]);
+            return [gradX, gradA, gradH0!, null!, null!, null!];
+        }
+        finally
+        {
+            foreach (var t in saved) t?.Dispose();
+        }
+    }
+
+    /// <summary>∂L/∂x, ∂L/∂a (in a's prepared shape) and ∂L/∂h0 (null without h0) from ∂L/∂h.</summary>
+    static (Tensor GradX, Tensor GradA, Tensor? GradH0) Gradients(AutogradContext ctx, Tensor gradOutput, Tensor a, Tensor h, Tensor? h0)
+    {
         var reverse = (bool)ctx.get_data("reverse");
         using var gradH = gradOutput.contiguous();
         Tensor gradX, gradA;
@@ -78,7 +91,7 @@ internal sealed class LinearRecurrenceFunction : SingleTensorFunction<LinearRecu
             using var perSequence = gradA;
             gradA = perSequence.sum(0, keepdim: true); // a shared across the batch
         }
-        return [gradX, gradA, gradH0!, null!, null!, null!];
+        return (gradX, gradA, gradH0);
     }
 
     static bool UseKernel(Tensor x, ScanImplementation implementation) => implementation switch
