@@ -1,0 +1,121 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LmuSharp.Torch.Recurrence;
+
+/// <summary>
+/// GILR-LSTM layer (Martin &amp; Cundy 2018), batch-first: a <see cref="Gilr"/> layer h̃ feeds LSTM-style
+/// gates that see h̃ and x but never h, so both recurrences are linear scans:
+/// <code>
+/// h̃_t        = GILR(x)_t
+/// f, i, o    = σ(U h̃_{t-1} + V x_t + b)
+/// z_t        = tanh(U_z h̃_{t-1} + V_z x_t + b_z)
+/// c_t        = f_t ⊙ c_{t-1} + i_t ⊙ z_t
+/// h_t        = o_t ⊙ c_t
+/// </code>
+/// The gates read the previous GILR state h̃_{t-1}, as an LSTM's gates read h_{t-1}: the step's own input
+/// enters once, through V x_t (see docs/RECURRENCE.md).
+/// State dict: <c>gilr.*</c> (see <see cref="Gilr"/>), <c>input_gates.weight</c> [4·hidden, input] (V),
+/// <c>input_gates.bias</c> [4·hidden] (b), <c>gilr_gates.weight</c> [4·hidden, hidden] (U); gate rows in
+/// the order f, i, o, z.
+/// </summary>
+public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output, GilrLstmState State)>
+{
+    // Field names are the state-dict names.
+    private readonly Gilr gilr;
+    private readonly Linear input_gates;
+    private readonly Linear gilr_gates;
+
+    /// <summary>Creates a GILR-LSTM layer with freshly initialised weights (nn.Linear's default initialisation).</summary>
+    /// <param name="inputSize">Features per input step.</param>
+    /// <param name="hiddenSize">Units of h̃, c and h.</param>
+    public GilrLstm(int inputSize, int hiddenSize) : this(new GilrLstmOptions(inputSize, hiddenSize)) { }
+
+    /// <summary>Creates a GILR-LSTM layer with the given architecture.</summary>
+    /// <param name="options">Input and hidden sizes.</param>
+    public GilrLstm(GilrLstmOptions options) : base(nameof(GilrLstm))
+    {
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        gilr = new Gilr(options.Gilr);
+        input_gates = nn.Linear(options.InputSize, 4L * options.HiddenSize);
+        gilr_gates = nn.Linear(options.HiddenSize, 4L * options.HiddenSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    /// <summary>The layer's architecture.</summary>
+    public GilrLstmOptions Options { get; }
+
+    /// <summary>Runs the layer over a whole sequence.</summary>
+    /// <param name="input">x [batch, time, inputSize].</param>
+    /// <param name="state">(h̃_0, c_0), each [batch, hiddenSize]; zero when null.</param>
+    /// <returns>All h_t [batch, time, hiddenSize] and the final state (h̃_T, c_T) (the initial state when time is 0).</returns>
+    public override (Tensor Output, GilrLstmState State) forward(Tensor input, GilrLstmState? state)
+    {
+        CheckState(input, state, sequence: true);
+        using var scope = NewDisposeScope();
+        long time = input.size(1);
+        var gilr0 = state?.Gilr ?? Zeros(input);
+        var cell0 = state?.Cell ?? Zeros(input);
+        var (htilde, htildeLast) = gilr.forward(input, state?.Gilr);
+        var previous = cat([gilr0.unsqueeze(1), htilde.narrow(1, 0, Math.Max(time - 1, 0))], 1); // h̃_{t-1}
+        var (f, i, o, z) = Gates(input, previous);
+        var c = LinearRecurrence.apply(i * z, f, cell0);
+        var cellLast = time > 0 ? c.select(1, -1) : cell0;
+        var h = o * c;
+        return (h.MoveToOuterDisposeScope(), new GilrLstmState(htildeLast.MoveToOuterDisposeScope(), cellLast.MoveToOuterDisposeScope()));
+    }
+
+    /// <summary>One time step with the same weights, for streaming.</summary>
+    /// <param name="input">x_t [batch, inputSize].</param>
+    /// <param name="state">(h̃_{t-1}, c_{t-1}); zero when null.</param>
+    /// <returns>h_t [batch, hiddenSize] and the next state (h̃_t, c_t).</returns>
+    public (Tensor Output, GilrLstmState State) step(Tensor input, GilrLstmState? state)
+    {
+        CheckState(input, state, sequence: false);
+        using var scope = NewDisposeScope();
+        var gilr0 = state?.Gilr ?? Zeros(input);
+        var cell0 = state?.Cell ?? Zeros(input);
+        var (htilde, _) = gilr.step(input, gilr0);
+        var (f, i, o, z) = Gates(input, gilr0);
+        var c = f * cell0 + i * z;
+        var h = o * c;
+        return (h.MoveToOuterDisposeScope(), new GilrLstmState(htilde.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope()));
+    }
+
+    /// <summary>
+    /// Chrono initialisation (Tallec &amp; Ollivier 2018) of both recurrences: the GILR gate biases (see
+    /// <see cref="Gilr.chrono_init"/>) and the forget-gate biases b_f = log(u − 1), u ~ U(2, maxTimescale), with
+    /// input-gate biases b_i = −b_f. Weights and the o, z biases are left as they are.
+    /// </summary>
+    /// <param name="maxTimescale">Longest initial retention in steps (≥ 3), e.g. the training sequence length.</param>
+    public void chrono_init(double maxTimescale)
+    {
+        gilr.chrono_init(maxTimescale);
+        using var _ = no_grad();
+        var forget = Gilr.ChronoBias(Options.HiddenSize, maxTimescale);
+        var bias = input_gates.bias!;
+        bias.narrow(0, 0, Options.HiddenSize).copy_(forget);
+        bias.narrow(0, Options.HiddenSize, Options.HiddenSize).copy_(-forget);
+    }
+
+    /// <summary>f, i, o = σ(·), z = tanh(·) of V x + U h̃_prev + b, for inputs of any leading shape.</summary>
+    (Tensor F, Tensor I, Tensor O, Tensor Z) Gates(Tensor input, Tensor previousGilr)
+    {
+        var pre = input_gates.forward(input) + gilr_gates.forward(previousGilr);
+        var parts = pre.chunk(4, -1);
+        return (parts[0].sigmoid(), parts[1].sigmoid(), parts[2].sigmoid(), parts[3].tanh());
+    }
+
+    void CheckState(Tensor input, GilrLstmState? state, bool sequence)
+    {
+        LayerChecks.Input(input, Options.InputSize, sequence);
+        if (state is not { } s) return;
+        ArgumentNullException.ThrowIfNull(s.Gilr, "state.Gilr");
+        ArgumentNullException.ThrowIfNull(s.Cell, "state.Cell");
+        LayerChecks.State(s.Gilr, input, Options.HiddenSize, "state.Gilr");
+        LayerChecks.State(s.Cell, input, Options.HiddenSize, "state.Cell");
+    }
+
+    Tensor Zeros(Tensor input) => zeros(input.size(0), Options.HiddenSize, dtype: input.dtype, device: input.device);
+}
