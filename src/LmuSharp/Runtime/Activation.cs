@@ -17,6 +17,16 @@ internal static class Activations
         return index >= 0;
     }
 
+    /// <summary>
+    /// values ← activation(values), in place, one row of <paramref name="size"/> at a time: TensorPrimitives
+    /// rounds its scalar tail differently from its vector body, so a row must not depend on its neighbours.
+    /// </summary>
+    public static void Apply(this Activation activation, Span<float> values, int rows, int size)
+    {
+        if (activation == Activation.Identity) return;
+        for (int r = 0; r < rows; r++) activation.Apply(values.Slice(r * size, size));
+    }
+
     /// <summary>values ← activation(values), in place.</summary>
     public static void Apply(this Activation activation, Span<float> values)
     {

@@ -22,6 +22,6 @@ internal sealed class DenseLayer : Layer
     public override void Step(ReadOnlySpan<float> x, Span<float> y, float[][] state, float[][] scratch, int batch)
     {
         _linear.Apply(x, batch, y, scratch[0]);
-        _activation.Apply(y[..(batch * OutputSize)]);
+        _activation.Apply(y, batch, OutputSize);
     }
 }

@@ -38,13 +38,17 @@ internal sealed class Gilr(WeightReader r, int inputs, int hidden)
     /// <summary>h ← g ⊙ h + (1 − g) ⊙ i for <paramref name="batch"/> streams; g, i, scratch are per-stream buffers.</summary>
     public void Step(ReadOnlySpan<float> x, Span<float> h, Span<float> g, Span<float> i, Span<float> scratch, int batch)
     {
-        int n = batch * hidden;
-        g = g[..n]; i = i[..n]; h = h[..n];
         _gate.Apply(x, batch, g, scratch);
-        TensorPrimitives.Sigmoid(g, g);
         _candidate.Apply(x, batch, i, scratch);
-        TensorPrimitives.Tanh(i, i);
-        TensorPrimitives.Subtract(h, i, h);          // h − i
-        TensorPrimitives.MultiplyAdd(g, h, i, h);    // i + g ⊙ (h − i)
+        for (int b = 0; b < batch; b++) // per stream, so a stream's rounding does not depend on the batch
+        {
+            var gb = g.Slice(b * hidden, hidden);
+            var ib = i.Slice(b * hidden, hidden);
+            var hb = h.Slice(b * hidden, hidden);
+            TensorPrimitives.Sigmoid(gb, gb);
+            TensorPrimitives.Tanh(ib, ib);
+            TensorPrimitives.Subtract(hb, ib, hb);       // h − i
+            TensorPrimitives.MultiplyAdd(gb, hb, ib, hb); // i + g ⊙ (h − i)
+        }
     }
 }

@@ -39,7 +39,7 @@ internal sealed class DenseCell(WeightReader r, int inputs, int hidden) : Hidden
     {
         var h = state[stateAt].AsSpan(0, batch * HiddenSize);
         _linear.Apply(z, batch, h, scratch[scratchAt]);
-        _activation.Apply(h);
+        _activation.Apply(h, batch, HiddenSize);
     }
 }
 
@@ -73,10 +73,13 @@ internal abstract class GatedCell : HiddenCell
         var temporary = scratch[scratchAt + 3].AsSpan(0, HiddenSize);
         for (int b = 0; b < batch; b++)
         {
-            var c = StateSizes.Length > 1 ? state[stateAt + 1].AsSpan(b * HiddenSize, HiddenSize) : default;
+            var c = HasCellState ? state[stateAt + 1].AsSpan(b * HiddenSize, HiddenSize) : default;
             Combine(gi.Slice(b * GateSize, GateSize), gh.Slice(b * GateSize, GateSize), h.Slice(b * HiddenSize, HiddenSize), c, temporary);
         }
     }
+
+    /// <summary>Whether a cell state c follows h (LSTM).</summary>
+    protected virtual bool HasCellState => false;
 
     /// <summary>One stream: new h (and c) from the gate pre-activations gi, gh and the old h (and c).</summary>
     protected abstract void Combine(Span<float> gi, Span<float> gh, Span<float> h, Span<float> c, Span<float> temporary);
@@ -102,6 +105,7 @@ internal sealed class RnnCell(WeightReader r, int inputs, int hidden, Activation
 internal sealed class LstmCell(WeightReader r, int inputs, int hidden) : GatedCell(r, inputs, hidden, 4)
 {
     public override string Kind => "lstm";
+    protected override bool HasCellState => true;
     public override int[] StateSizes => [HiddenSize, HiddenSize];
 
     protected override void Combine(Span<float> gi, Span<float> gh, Span<float> h, Span<float> c, Span<float> temporary)

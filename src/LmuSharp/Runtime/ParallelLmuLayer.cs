@@ -50,7 +50,7 @@ internal sealed class ParallelLmuLayer : Layer
         var m = state[0].AsSpan(0, batch * MemoryFloats);
         var u = scratch[1].AsSpan(0, batch * _channels);
         _input.Apply(x, batch, u, scratch[0]);
-        _inputActivation.Apply(u);
+        _inputActivation.Apply(u, batch, _channels);
         _memory.Step(m, u, batch * _channels, scratch[2]);
         if (_output is null) { m.CopyTo(y); return; }
         ReadOnlySpan<float> features = m;
@@ -61,7 +61,7 @@ internal sealed class ParallelLmuLayer : Layer
             features = z;
         }
         _output.Apply(features, batch, y, scratch[4]);
-        _outputActivation.Apply(y[..(batch * OutputSize)]);
+        _outputActivation.Apply(y, batch, OutputSize);
     }
 
     /// <summary>z[b] = [a[b]; c[b]] row by row.</summary>
