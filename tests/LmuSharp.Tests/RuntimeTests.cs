@@ -19,7 +19,7 @@ public class RuntimeTests
         ["lmu_cell lstm"] = () => new RuntimeModelBuilder(3, 6).LmuCell(2, 10, 25, "lstm", 9).Done(),
         ["lmu_cell gru"] = () => new RuntimeModelBuilder(3, 7).LmuCell(2, 10, 25, "gru", 9).Done(),
         ["lmu_cell dense hidden, bilinear"] = () => new RuntimeModelBuilder(3, 8).LmuCell(2, 10, 25, "dense", 6, "relu", discretizer: Discretizer.Bilinear).Done(),
-        ["lmu_cell 2019 paper form (no x→h)"] = () => new RuntimeModelBuilder(3, 9).LmuCell(1, 16, 50, "rnn", 12, inputToHidden: false).Dense(3, "identity").Done(),
+        ["lmu_cell rnn without x→h"] = () => new RuntimeModelBuilder(3, 9).LmuCell(1, 16, 50, "rnn", 12, inputToHidden: false).Dense(3, "identity").Done(),
         ["lmu_cell no hidden cell"] = () => new RuntimeModelBuilder(3, 10).LmuCell(2, 8, 25, "none", 0, hiddenToMemory: false, inputToHidden: false).Done(),
         ["gilr"] = () => new RuntimeModelBuilder(3, 11).Gilr(8).Done(),
         ["gilr_lstm ×2 + dense"] = () => new RuntimeModelBuilder(3, 12).GilrLstm(8).GilrLstm(8).Dense(2, "identity").Done(),
