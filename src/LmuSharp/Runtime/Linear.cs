@@ -5,7 +5,7 @@ namespace LmuSharp.Runtime;
 /// <summary>y = W x + b for a batch of rows; W is out × in (PyTorch's nn.Linear layout in the file).</summary>
 internal sealed class Linear
 {
-    readonly float[] _weightT; // Wᵀ, in × Padded(out), zero padding
+    readonly float[] _weightT; // Wᵀ packed in 16-column panels (Kernels.Pack)
     readonly float[] _bias;
 
     public Linear(float[] weight, float[] bias, int outputs, int inputs)
@@ -13,7 +13,7 @@ internal sealed class Linear
         OutputSize = outputs;
         InputSize = inputs;
         PaddedOutput = Kernels.Padded(outputs);
-        _weightT = Kernels.TransposePadded(weight, outputs, inputs);
+        _weightT = Kernels.Pack(weight, outputs, inputs);
         _bias = bias;
     }
 
@@ -29,7 +29,7 @@ internal sealed class Linear
     {
         fixed (float* px = x, pw = _weightT, ps = scratch)
         {
-            Kernels.MultiplyRows(px, InputSize, rows, InputSize, pw, PaddedOutput, PaddedOutput, ps, PaddedOutput);
+            Kernels.MultiplyRows(px, InputSize, rows, InputSize, pw, PaddedOutput, ps, PaddedOutput);
         }
         for (int r = 0; r < rows; r++)
         {

@@ -8,14 +8,14 @@ namespace LmuSharp.Runtime;
 /// </summary>
 internal sealed class MemoryStep
 {
-    readonly float[] _aBarT; // Āᵀ, order × Padded(order): row j holds column j of Ā
+    readonly float[] _aBarT; // Āᵀ packed in 16-column panels (Kernels.Pack)
     readonly float[] _bBar;
 
     public MemoryStep(float[] aBar, float[] bBar, int order)
     {
         Order = order;
         Padded = Kernels.Padded(order);
-        _aBarT = Kernels.TransposePadded(aBar, order, order);
+        _aBarT = Kernels.Pack(aBar, order, order);
         _bBar = bBar;
     }
 
@@ -27,7 +27,7 @@ internal sealed class MemoryStep
     {
         fixed (float* pm = m, pa = _aBarT, ps = scratch)
         {
-            Kernels.MultiplyRows(pm, Order, rows, Order, pa, Padded, Padded, ps, Padded);
+            Kernels.MultiplyRows(pm, Order, rows, Order, pa, Padded, ps, Padded);
         }
         for (int r = 0; r < rows; r++)
             TensorPrimitives.MultiplyAdd(_bBar, u[r], scratch.Slice(r * Padded, Order), m.Slice(r * Order, Order));
