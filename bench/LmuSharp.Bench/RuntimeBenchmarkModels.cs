@@ -37,16 +37,16 @@ static class RuntimeBenchmarkModels
             m[p + "memory_size"] = "1"; m[p + "order"] = S(order); m[p + "theta"] = theta.ToString(CultureInfo.InvariantCulture); m[p + "discretizer"] = "zoh";
             if (type == "parallel_lmu")
             {
-                m[p + "input_activation"] = "identity"; m[p + "output_layer"] = "linear"; m[p + "output_size"] = S(output);
-                m[p + "output_activation"] = kind; m[p + "output_includes_input"] = "true";
-                w[p + "input.weight"] = R(input, input); w[p + "input.bias"] = R(1, 1);
-                w[p + "output.weight"] = R(output * (order + input), order + input); w[p + "output.bias"] = R(output, 1);
+                m[p + "input_activation"] = "identity"; m[p + "hidden_cell"] = "linear"; m[p + "hidden_size"] = S(output);
+                m[p + "hidden_activation"] = kind; m[p + "input_to_hidden"] = "true";
+                w[p + "input_encoder.weight"] = R(input, input); w[p + "input_encoder.bias"] = R(1, 1);
+                w[p + "hidden.weight"] = R(output * (order + input), order + input); w[p + "hidden.bias"] = R(output, 1);
             }
             else
             {
                 m[p + "hidden_cell"] = kind; m[p + "hidden_size"] = S(output);
                 m[p + "hidden_to_memory"] = "true"; m[p + "memory_to_memory"] = "false"; m[p + "input_to_hidden"] = "true";
-                w[p + "encoder.input.weight"] = R(input, input); w[p + "encoder.bias"] = R(1, 1); w[p + "encoder.hidden.weight"] = R(output, output);
+                w[p + "input_encoder.weight"] = R(input, input); w[p + "input_encoder.bias"] = R(1, 1); w[p + "hidden_encoder.weight"] = R(output, output);
                 w[p + "hidden.weight_ih"] = R(4 * output * (order + input), order + input); w[p + "hidden.weight_hh"] = R(4 * output * output, output);
                 w[p + "hidden.bias_ih"] = R(4 * output, 1); w[p + "hidden.bias_hh"] = R(4 * output, 1);
             }

@@ -55,6 +55,7 @@ sealed class ReferenceModel
         "sigmoid" => Sigmoid(e),
         "relu" => Math.Max(e, 0),
         "identity" => e,
+        "gelu" => 0.5 * e * (1 + MathNet.Numerics.SpecialFunctions.Erf(e / Math.Sqrt(2))),
         _ => throw new NotSupportedException(name),
     }).ToArray();
 
@@ -82,12 +83,12 @@ sealed class ReferenceModel
         var m = Enumerable.Range(0, channels).Select(_ => new double[order]).ToArray();
         return x =>
         {
-            var u = Act(meta[p + "input_activation"], Add(MatVec(w[p + "input.weight"], x), w[p + "input.bias"]));
+            var u = Act(meta[p + "input_activation"], Add(MatVec(w[p + "input_encoder.weight"], x), w[p + "input_encoder.bias"]));
             MemoryStep(m, w[p + "A_bar"], w[p + "B_bar"], u);
             var vec = m.SelectMany(r => r).ToArray();
-            if (meta[p + "output_layer"] == "none") return vec;
-            var z = meta[p + "output_includes_input"] == "true" ? vec.Concat(x).ToArray() : vec;
-            return Act(meta[p + "output_activation"], Add(MatVec(w[p + "output.weight"], z), w[p + "output.bias"]));
+            if (meta[p + "hidden_cell"] == "none") return vec;
+            var z = meta[p + "input_to_hidden"] == "true" ? vec.Concat(x).ToArray() : vec;
+            return Act(meta[p + "hidden_activation"], Add(MatVec(w[p + "hidden.weight"], z), w[p + "hidden.bias"]));
         };
     }
 
@@ -100,14 +101,14 @@ sealed class ReferenceModel
         var c = new double[hidden];
         return x =>
         {
-            var u = Add(MatVec(w[p + "encoder.input.weight"], x), w[p + "encoder.bias"]);
-            if (meta[p + "hidden_to_memory"] == "true") u = Add(u, MatVec(w[p + "encoder.hidden.weight"], h));
-            if (meta[p + "memory_to_memory"] == "true") u = Add(u, MatVec(w[p + "encoder.memory.weight"], m.SelectMany(r => r).ToArray()));
+            var u = Add(MatVec(w[p + "input_encoder.weight"], x), w[p + "input_encoder.bias"]);
+            if (meta[p + "hidden_to_memory"] == "true") u = Add(u, MatVec(w[p + "hidden_encoder.weight"], h));
+            if (meta[p + "memory_to_memory"] == "true") u = Add(u, MatVec(w[p + "memory_encoder.weight"], m.SelectMany(r => r).ToArray()));
             MemoryStep(m, w[p + "A_bar"], w[p + "B_bar"], u);
             var vec = m.SelectMany(r => r).ToArray();
             if (cell == "none") return vec;
             var z = meta[p + "input_to_hidden"] == "true" ? vec.Concat(x).ToArray() : vec;
-            if (cell == "dense") return h = Act(meta[p + "hidden_activation"], Add(MatVec(w[p + "hidden.weight"], z), w[p + "hidden.bias"]));
+            if (cell == "linear") return h = Act(meta[p + "hidden_activation"], Add(MatVec(w[p + "hidden.weight"], z), w[p + "hidden.bias"]));
             var gi = Add(MatVec(w[p + "hidden.weight_ih"], z), w[p + "hidden.bias_ih"]);
             var gh = Add(MatVec(w[p + "hidden.weight_hh"], h), w[p + "hidden.bias_hh"]);
             var next = new double[hidden];

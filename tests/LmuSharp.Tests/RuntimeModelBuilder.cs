@@ -80,11 +80,11 @@ sealed class RuntimeModelBuilder
         Meta("type", "parallel_lmu"); Meta("input_size", Text(_size)); Meta("memory_size", Text(channels));
         Memory(order, theta, discretizer);
         Meta("input_activation", inputActivation);
-        Tensor("input.weight", channels, _size); Bias("input.bias", channels);
-        if (outputs == 0) { Meta("output_layer", "none"); return Next(channels * order); }
-        Meta("output_layer", "linear"); Meta("output_size", Text(outputs)); Meta("output_activation", outputActivation);
-        Meta("output_includes_input", includeInput ? "true" : "false");
-        Tensor("output.weight", outputs, channels * order + (includeInput ? _size : 0)); Bias("output.bias", outputs);
+        Tensor("input_encoder.weight", channels, _size); Bias("input_encoder.bias", channels);
+        if (outputs == 0) { Meta("hidden_cell", "none"); return Next(channels * order); }
+        Meta("hidden_cell", "linear"); Meta("hidden_size", Text(outputs)); Meta("hidden_activation", outputActivation);
+        Meta("input_to_hidden", includeInput ? "true" : "false");
+        Tensor("hidden.weight", outputs, channels * order + (includeInput ? _size : 0)); Bias("hidden.bias", outputs);
         return Next(outputs);
     }
 
@@ -97,15 +97,15 @@ sealed class RuntimeModelBuilder
         Meta("hidden_to_memory", hiddenToMemory ? "true" : "false");
         Meta("memory_to_memory", memoryToMemory ? "true" : "false");
         Meta("input_to_hidden", inputToHidden ? "true" : "false");
-        Tensor("encoder.input.weight", channels, _size); Bias("encoder.bias", channels);
-        if (hiddenToMemory) Tensor("encoder.hidden.weight", channels, hidden, 0.5);
-        if (memoryToMemory) Tensor("encoder.memory.weight", channels, channels * order, 0.5);
+        Tensor("input_encoder.weight", channels, _size); Bias("input_encoder.bias", channels);
+        if (hiddenToMemory) Tensor("hidden_encoder.weight", channels, hidden, 0.5);
+        if (memoryToMemory) Tensor("memory_encoder.weight", channels, channels * order, 0.5);
         if (hiddenCell == "none") return Next(channels * order);
         Meta("hidden_size", Text(hidden));
         int z = channels * order + (inputToHidden ? _size : 0);
         switch (hiddenCell)
         {
-            case "dense":
+            case "linear":
                 Meta("hidden_activation", activation);
                 Tensor("hidden.weight", hidden, z); Bias("hidden.bias", hidden);
                 break;

@@ -18,7 +18,8 @@ public class RuntimeTests
         ["lmu_cell rnn relu"] = () => new RuntimeModelBuilder(3, 5).LmuCell(1, 10, 25, "rnn", 7, "relu").Dense(2, "identity").Done(),
         ["lmu_cell lstm"] = () => new RuntimeModelBuilder(3, 6).LmuCell(2, 10, 25, "lstm", 9).Done(),
         ["lmu_cell gru"] = () => new RuntimeModelBuilder(3, 7).LmuCell(2, 10, 25, "gru", 9).Done(),
-        ["lmu_cell dense hidden, bilinear"] = () => new RuntimeModelBuilder(3, 8).LmuCell(2, 10, 25, "dense", 6, "relu", discretizer: Discretizer.Bilinear).Done(),
+        ["lmu_cell linear hidden, bilinear"] = () => new RuntimeModelBuilder(3, 8).LmuCell(2, 10, 25, "linear", 6, "relu", discretizer: Discretizer.Bilinear).Done(),
+        ["lmu_cell linear gelu hidden"] = () => new RuntimeModelBuilder(3, 14).LmuCell(1, 10, 25, "linear", 6, "gelu").Dense(3, "gelu").Done(),
         ["lmu_cell rnn without x→h"] = () => new RuntimeModelBuilder(3, 9).LmuCell(1, 16, 50, "rnn", 12, inputToHidden: false).Dense(3, "identity").Done(),
         ["lmu_cell no hidden cell"] = () => new RuntimeModelBuilder(3, 10).LmuCell(2, 8, 25, "none", 0, hiddenToMemory: false, inputToHidden: false).Done(),
         ["gilr"] = () => new RuntimeModelBuilder(3, 11).Gilr(8).Done(),
@@ -179,7 +180,7 @@ public class RuntimeTests
         e = Refusal(b => b.Metadata["format"] = "keras");
         Assert.IsType<NotSupportedException>(e);
         e = Refusal(b => b.Metadata["layers.0.hidden_cell"] = "transformer");
-        Assert.Contains("'layers.0.hidden_cell' = 'transformer' is not one of: rnn, lstm, gru, dense, none", e.Message);
+        Assert.Contains("'layers.0.hidden_cell' = 'transformer' is not one of: rnn, lstm, gru, linear, none", e.Message);
     }
 
     [Fact]

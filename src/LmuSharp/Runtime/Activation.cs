@@ -3,12 +3,12 @@ using System.Numerics.Tensors;
 namespace LmuSharp.Runtime;
 
 /// <summary>The element-wise nonlinearities a model file may name.</summary>
-internal enum Activation { Identity, Tanh, Sigmoid, Relu }
+internal enum Activation { Identity, Tanh, Sigmoid, Relu, Gelu }
 
 internal static class Activations
 {
     /// <summary>The names used in <c>__metadata__</c>.</summary>
-    public static readonly string[] Names = ["identity", "tanh", "sigmoid", "relu"];
+    public static readonly string[] Names = ["identity", "tanh", "sigmoid", "relu", "gelu"];
 
     public static bool TryParse(string name, out Activation activation)
     {
@@ -35,6 +35,19 @@ internal static class Activations
             case Activation.Tanh: TensorPrimitives.Tanh(values, values); break;
             case Activation.Sigmoid: TensorPrimitives.Sigmoid(values, values); break;
             case Activation.Relu: TensorPrimitives.Max(values, 0f, values); break;
+            case Activation.Gelu: foreach (ref float v in values) v = Gelu(v); break;
         }
+    }
+
+    /// <summary>
+    /// The exact GELU of PyTorch (approximate='none'): x Φ(x) = ½ x (1 + erf(x/√2)). Hand-written: .NET has no erf.
+    /// erf by Abramowitz &amp; Stegun 7.1.26 (|error| ≤ 1.5e-7), evaluated in double.
+    /// </summary>
+    static float Gelu(float value)
+    {
+        double x = value / Math.Sqrt(2), t = 1 / (1 + 0.3275911 * Math.Abs(x));
+        double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+        double erf = Math.CopySign(1 - poly * Math.Exp(-x * x), x);
+        return (float)(0.5 * value * (1 + erf));
     }
 }

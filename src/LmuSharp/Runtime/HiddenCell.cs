@@ -20,17 +20,17 @@ internal abstract class HiddenCell
                      : throw WeightReader.Invalid($"metadata '{r.Prefix}hidden_activation' must be tanh or relu for an rnn hidden cell")),
         "lstm" => new LstmCell(r, inputs, hidden),
         "gru" => new GruCell(r, inputs, hidden),
-        _ => new DenseCell(r, inputs, hidden),
+        _ => new LinearCell(r, inputs, hidden),
     };
 }
 
-/// <summary>Dense hidden cell: h_t = activation(W z_t + b); h is kept for hidden→memory feedback.</summary>
-internal sealed class DenseCell(WeightReader r, int inputs, int hidden) : HiddenCell
+/// <summary>Linear hidden cell (nn.Linear + activation): h_t = activation(W z_t + b); h is kept for hidden→memory feedback.</summary>
+internal sealed class LinearCell(WeightReader r, int inputs, int hidden) : HiddenCell
 {
     readonly Linear _linear = new(r.Tensor("hidden.weight", hidden, inputs), r.Tensor("hidden.bias", hidden), hidden, inputs);
     readonly Activation _activation = r.Activation("hidden_activation");
 
-    public override string Kind => $"dense-{Activations.Names[(int)_activation]}";
+    public override string Kind => $"linear-{Activations.Names[(int)_activation]}";
     public override int HiddenSize => _linear.OutputSize;
     public override int[] StateSizes => [HiddenSize];
     public override int[] ScratchSizes => [_linear.ScratchSize];

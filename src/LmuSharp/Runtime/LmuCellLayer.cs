@@ -14,7 +14,7 @@ internal sealed class LmuCellLayer : Layer
     readonly bool _inputToHidden;
     readonly int _channels, _inputs;
 
-    public static readonly string[] HiddenCells = ["rnn", "lstm", "gru", "dense", "none"];
+    public static readonly string[] HiddenCells = ["rnn", "lstm", "gru", "linear", "none"];
 
     public LmuCellLayer(WeightReader r)
     {
@@ -29,9 +29,9 @@ internal sealed class LmuCellLayer : Layer
         if (kind == "none" && (hiddenToMemory || _inputToHidden))
             throw WeightReader.Invalid($"layer '{r.Prefix}' has no hidden cell, so hidden_to_memory and input_to_hidden must be false");
         int hidden = kind == "none" ? 0 : r.Int("hidden_size");
-        _fromInput = new Linear(r.Tensor("encoder.input.weight", _channels, _inputs), r.Tensor("encoder.bias", _channels), _channels, _inputs);
-        if (hiddenToMemory) _fromHidden = new Linear(r.Tensor("encoder.hidden.weight", _channels, hidden), new float[_channels], _channels, hidden);
-        if (memoryToMemory) _fromMemory = new Linear(r.Tensor("encoder.memory.weight", _channels, _channels * order), new float[_channels], _channels, _channels * order);
+        _fromInput = new Linear(r.Tensor("input_encoder.weight", _channels, _inputs), r.Tensor("input_encoder.bias", _channels), _channels, _inputs);
+        if (hiddenToMemory) _fromHidden = new Linear(r.Tensor("hidden_encoder.weight", _channels, hidden), new float[_channels], _channels, hidden);
+        if (memoryToMemory) _fromMemory = new Linear(r.Tensor("memory_encoder.weight", _channels, _channels * order), new float[_channels], _channels, _channels * order);
         _memory = new MemoryStep(r.Tensor("A_bar", order, order), r.Tensor("B_bar", order), order);
         if (kind != "none") _hidden = HiddenCell.Create(kind, r, _channels * order + (_inputToHidden ? _inputs : 0), hidden);
     }

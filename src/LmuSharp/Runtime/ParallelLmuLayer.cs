@@ -3,7 +3,7 @@ namespace LmuSharp.Runtime;
 /// <summary>
 /// The parallel LMU (Chilkuri &amp; Eliasmith 2021) run recurrently, one step at a time:
 /// u_t = f(W_u x_t + b_u);  m_t = Ā m_{t−1} + B̄ u_t per memory channel;
-/// o_t = g(W_o [vec(M_t); x_t] + b_o) (x_t only if output_includes_input), or o_t = vec(M_t) without an output layer.
+/// o_t = g(W_o [vec(M_t); x_t] + b_o) (x_t only if input_to_hidden), or o_t = vec(M_t) without a hidden layer.
 /// </summary>
 internal sealed class ParallelLmuLayer : Layer
 {
@@ -22,16 +22,16 @@ internal sealed class ParallelLmuLayer : Layer
         int order = r.Int("order");
         _ = r.PositiveDouble("theta");
         _ = r.OneOf("discretizer", Memory.DiscretizerNames.All.ToArray());
-        _input = new Linear(r.Tensor("input.weight", _channels, inputs), r.Tensor("input.bias", _channels), _channels, inputs);
+        _input = new Linear(r.Tensor("input_encoder.weight", _channels, inputs), r.Tensor("input_encoder.bias", _channels), _channels, inputs);
         _inputActivation = r.Activation("input_activation");
         _memory = new MemoryStep(r.Tensor("A_bar", order, order), r.Tensor("B_bar", order), order);
-        if (r.OneOf("output_layer", "linear", "none") == "linear")
+        if (r.OneOf("hidden_cell", "linear", "none") == "linear")
         {
-            _outputIncludesInput = r.Bool("output_includes_input");
-            int outputs = r.Int("output_size");
+            _outputIncludesInput = r.Bool("input_to_hidden");
+            int outputs = r.Int("hidden_size");
             int features = _channels * order + (_outputIncludesInput ? inputs : 0);
-            _output = new Linear(r.Tensor("output.weight", outputs, features), r.Tensor("output.bias", outputs), outputs, features);
-            _outputActivation = r.Activation("output_activation");
+            _output = new Linear(r.Tensor("hidden.weight", outputs, features), r.Tensor("hidden.bias", outputs), outputs, features);
+            _outputActivation = r.Activation("hidden_activation");
         }
     }
 
