@@ -158,6 +158,20 @@ public class SafeTensorsTests
         Rejects(Build("{\"a\":\"\xff\"}", []).Select((b, i) => i == 14 ? (byte)0xFF : b).ToArray(), "not valid UTF-8");
     }
 
+    [Theory]
+    [InlineData("{\"\\ud800\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}")]
+    [InlineData("{\"__metadata__\":{\"k\":\"\\udc00x\"},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}")]
+    public void Escaped_lone_surrogates_are_rejected(string header) =>
+        Rejects(Build(header, EightBytes), "not valid Unicode");
+
+    [Fact]
+    public void Escaped_characters_are_read()
+    {
+        var file = SafeTensorsFile.Parse(Build("{\"a\\u00e9\":{\"dtype\":\"F\\u0033\\u0032\",\"shape\":[2],\"data_offsets\":[0,8]},\"__metadata__\":{\"\\u0000\":\"\\ud83d\\ude00\"}}", EightBytes));
+        Assert.Equal(SafeTensorDType.F32, file.Tensors["aé"].DType);
+        Assert.Equal("😀", file.Metadata["\0"]);
+    }
+
     [Fact]
     public void Truncated_file_is_rejected() =>
         Rejects(Sample().ToBytes()[..^1], "out of range");
@@ -205,7 +219,7 @@ public class SafeTensorsTests
     {
         var bytes = (byte[])original.Clone();
         int headerEnd = Math.Min(bytes.Length, 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes));
-        switch (random.Next(5))
+        switch (random.Next(6))
         {
             case 0: return bytes[..random.Next(bytes.Length)];
             case 1: // flip bits inside the header (where the structure is)
@@ -214,7 +228,13 @@ public class SafeTensorsTests
             case 2: // replace a header byte by a structural character or digit
                 bytes[random.Next(8, headerEnd)] = (byte)"{}[],:\"0123456789-.e "[random.Next(21)];
                 return bytes;
-            case 3: // edit the header length
+            case 3: // insert an escape sequence into the header, keeping the header length consistent
+                var escape = Encoding.ASCII.GetBytes(new[] { "\\ud800", "\\udc00", "\\u0000", "\\\"", "\\n", "\\" }[random.Next(6)]);
+                int at = random.Next(8, headerEnd);
+                var longer = bytes[..at].Concat(escape).Concat(bytes[at..]).ToArray();
+                BinaryPrimitives.WriteUInt64LittleEndian(longer, (ulong)(headerEnd - 8 + escape.Length));
+                return longer;
+            case 4: // edit the header length
                 BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)(headerEnd - 8 + random.Next(-16, 17)));
                 return bytes;
             default:

@@ -50,11 +50,18 @@ internal static class SafeTensorsReader
             var entries = new List<Entry>();
             Dictionary<string, string>? metadata = null;
             var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
+            try
             {
-                if (!names.Add(property.Name)) throw Invalid($"duplicate name '{property.Name}' in the header");
-                if (property.Name == MetadataKey) metadata = ParseMetadata(property.Value);
-                else entries.Add(ParseEntry(property.Name, property.Value));
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    if (!names.Add(property.Name)) throw Invalid($"duplicate name '{property.Name}' in the header");
+                    if (property.Name == MetadataKey) metadata = ParseMetadata(property.Value);
+                    else entries.Add(ParseEntry(property.Name, property.Value));
+                }
+            }
+            catch (InvalidOperationException e) // System.Text.Json's report of an escaped lone surrogate (\ud800)
+            {
+                throw Invalid($"header has a string that is not valid Unicode: {e.Message}");
             }
             return (entries, metadata ?? []);
         }
