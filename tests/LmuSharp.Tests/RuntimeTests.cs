@@ -1,10 +1,11 @@
 using LmuSharp.Memory;
 using LmuSharp.Runtime;
 using LmuSharp.Serialization;
+using Xunit.Abstractions;
 
 namespace LmuSharp.Tests;
 
-public class RuntimeTests
+public class RuntimeTests(ITestOutputHelper output)
 {
     const int Steps = 1000;
 
@@ -63,6 +64,7 @@ public class RuntimeTests
                 scale = Math.Max(scale, Math.Abs(expected[k]));
             }
         }
+        output.WriteLine($"{architecture}: max-abs {worst:E2}, max |y| {scale:F3}");
         Assert.True(scale > 0.05, $"outputs too small to be a meaningful comparison (max |y| = {scale})");
         Assert.True(worst <= 1e-5, $"max-abs difference {worst:E2} over {Steps} steps (max |y| = {scale:F3})");
     }

@@ -52,6 +52,35 @@ public class SafeTensorsTests
     }
 
     [Fact]
+    public void Random_files_round_trip_exactly()
+    {
+        var random = new Random(42);
+        var dtypes = Enum.GetValues<SafeTensorDType>();
+        for (int trial = 0; trial < 300; trial++)
+        {
+            var tensors = new Dictionary<string, SafeTensor>();
+            for (int t = random.Next(0, 6); t > 0; t--)
+            {
+                var dtype = dtypes[random.Next(dtypes.Length)];
+                long[] shape = Enumerable.Range(0, random.Next(0, 4)).Select(_ => (long)random.Next(0, 5)).ToArray();
+                var data = new byte[shape.Aggregate(1L, (p, d) => p * d) * dtype.ElementSize()];
+                random.NextBytes(data);
+                tensors[$"t{random.Next(1000)}.ü{t}"] = new SafeTensor(dtype, shape, data);
+            }
+            var metadata = Enumerable.Range(0, random.Next(0, 3)).ToDictionary(i => $"k{i}\"\\", i => $"v{random.Next()}\n");
+            var back = SafeTensorsFile.Parse(new SafeTensorsFile(tensors, metadata).ToBytes());
+            Assert.Equal(metadata, back.Metadata);
+            Assert.Equal(tensors.Keys.Order(), back.Tensors.Keys.Order());
+            foreach (var (name, tensor) in tensors)
+            {
+                Assert.Equal(tensor.DType, back.Tensors[name].DType);
+                Assert.Equal(tensor.Shape, back.Tensors[name].Shape);
+                Assert.Equal(tensor.Data.ToArray(), back.Tensors[name].Data.ToArray());
+            }
+        }
+    }
+
+    [Fact]
     public void Written_layout_is_the_reference_layout()
     {
         var bytes = Sample().ToBytes();
