@@ -1,0 +1,43 @@
+using System.Numerics.Tensors;
+
+namespace LmuSharp.Runtime;
+
+/// <summary>y = W x + b for a batch of rows; W is out × in (PyTorch's nn.Linear layout in the file).</summary>
+internal sealed class Linear
+{
+    readonly float[] _weightT; // Wᵀ packed in 16-column panels (Kernels.Pack)
+    readonly float[] _bias;
+
+    public Linear(float[] weight, float[] bias, int outputs, int inputs)
+    {
+        OutputSize = outputs;
+        InputSize = inputs;
+        PaddedOutput = Kernels.Padded(outputs);
+        _weightT = Kernels.Pack(weight, outputs, inputs);
+        _bias = bias;
+    }
+
+    public int InputSize { get; }
+    public int OutputSize { get; }
+    public int PaddedOutput { get; }
+
+    /// <summary>Scratch floats per row that <see cref="Apply"/> needs.</summary>
+    public int ScratchSize => PaddedOutput;
+
+    /// <summary>y[r] = W x[r] + b (or y[r] += W x[r] + b when <paramref name="accumulate"/>), r &lt; rows.</summary>
+    public unsafe void Apply(ReadOnlySpan<float> x, int rows, Span<float> y, Span<float> scratch, bool accumulate = false)
+    {
+        fixed (float* px = x, pw = _weightT, ps = scratch)
+        {
+            Kernels.MultiplyRows(px, InputSize, rows, InputSize, pw, PaddedOutput, ps, PaddedOutput);
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            var product = scratch.Slice(r * PaddedOutput, OutputSize);
+            var row = y.Slice(r * OutputSize, OutputSize);
+            if (accumulate) TensorPrimitives.Add(row, product, row);
+            else product.CopyTo(row);
+            TensorPrimitives.Add(row, _bias, row);
+        }
+    }
+}
