@@ -42,3 +42,17 @@ public class RegressionTaskTests
         Assert.Contains(rows, r => r.GetProperty("task").GetString() == "delay");
     }
 }
+
+public class LongTwoBTaskTests
+{
+    [Fact]
+    public void Gilr_lstm_learns_problem_2b_at_a_short_length()
+    {
+        // Measured: 100% held-out accuracy after one epoch at length 256; here length 64, hidden 16.
+        var run = LmuProcess.Run(LmuProcess.TempDirectory(), "train", "long-2b", "--length", "64", "--hidden", "16",
+            "--train-samples", "512", "--epochs", "3", "--threads", "1", "--json", "-o", "run");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var result = System.Text.Json.JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal(1.0, result.GetProperty("test").GetDouble());
+    }
+}

@@ -40,10 +40,10 @@ sealed class PsMnistTask : ITask
     {
         "lmu-parallel" => new SequenceClassifier(new LmuParallel(
             new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Linear, HiddenSize = config.Hidden, HiddenActivation = Activation.Relu, UseBias = true },
-            ParseMode(config.Mode)), config.Hidden, 10),
+            ParseMode(config.Mode)), config.Hidden, 10, config.Dropout),
         "lmu" => new SequenceClassifier(new Lmu(
             new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Rnn, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true }),
-            config.Hidden, 10),
+            config.Hidden, 10, config.Dropout),
         _ => throw UnknownModel(config.Model),
     };
 
