@@ -23,9 +23,9 @@ public sealed class LmuBatch
         Model = model;
         Count = streams;
         _layers = model.Layers;
-        _state = _layers.Select(l => l.StateSizes.Select(s => new float[streams * s]).ToArray()).ToArray();
-        _scratch = _layers.Select(l => l.ScratchSizes.Select(s => new float[streams * s]).ToArray()).ToArray();
-        _activations = _layers.SkipLast(1).Select(l => new float[streams * l.OutputSize]).ToArray();
+        _state = _layers.Select(l => l.StateSizes.Select(s => new float[checked(streams * s)]).ToArray()).ToArray();
+        _scratch = _layers.Select(l => l.ScratchSizes.Select(s => new float[checked(streams * s)]).ToArray()).ToArray();
+        _activations = _layers.SkipLast(1).Select(l => new float[checked(streams * l.OutputSize)]).ToArray();
     }
 
     /// <summary>The model being run.</summary>
