@@ -198,7 +198,8 @@ public class RuntimeTests(ITestOutputHelper output)
         Check(Refusal(b => b.Shapes["layers.1.weight"] = [5, 2], viaFile: true), "'layers.1.weight' has shape [5, 2], expected [2, 5]");
         Check(Refusal(b => b.Weights["layers.7.weight"] = [1f]), "not used by the architecture in the metadata: layers.7.weight");
         Check(Refusal(b => b.Metadata.Remove("layers.0.order")), "missing metadata key 'layers.0.order'");
-        Check(Refusal(b => b.Metadata["layers.0.order"] = "-8"), "'layers.0.order' = '-8' is not an integer ≥ 1");
+        Check(Refusal(b => b.Metadata["layers.0.order"] = "-8"), "'layers.0.order' = '-8' is not an integer in [1, 32768]");
+        Check(Refusal(b => b.Metadata["layers.0.memory_size"] = "65536"), "'layers.0.memory_size' = '65536' is not an integer in [1, 32768]");
         Check(Refusal(b => b.Metadata["layers.0.theta"] = "NaN"), "'layers.0.theta' = 'NaN' is not a finite number > 0");
         Check(Refusal(b => { b.Metadata["layers.1.input_size"] = "4"; b.Weights["layers.1.weight"] = new float[8]; }), "layer 1 takes 4 inputs but receives 5");
         Check(Refusal(b => b.Metadata["output_size"] = "3"), "output_size is 3 but the last layer gives 2");

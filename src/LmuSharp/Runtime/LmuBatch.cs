@@ -23,9 +23,9 @@ public sealed class LmuBatch
         Model = model;
         Count = streams;
         _layers = model.Layers;
-        _state = _layers.Select(l => l.StateSizes.Select(s => new float[streams * s]).ToArray()).ToArray();
-        _scratch = _layers.Select(l => l.ScratchSizes.Select(s => new float[streams * s]).ToArray()).ToArray();
-        _activations = _layers.SkipLast(1).Select(l => new float[streams * l.OutputSize]).ToArray();
+        _state = _layers.Select(l => l.StateSizes.Select(s => new float[checked(streams * s)]).ToArray()).ToArray();
+        _scratch = _layers.Select(l => l.ScratchSizes.Select(s => new float[checked(streams * s)]).ToArray()).ToArray();
+        _activations = _layers.SkipLast(1).Select(l => new float[checked(streams * l.OutputSize)]).ToArray();
     }
 
     /// <summary>The model being run.</summary>
@@ -66,7 +66,7 @@ public sealed class LmuBatch
     public void Reset(int stream)
     {
         CheckStream(stream);
-        ForEachSlice(stream, slice => slice.Clear());
+        foreach (var (component, size) in Slices()) component.AsSpan(stream * size, size).Clear();
     }
 
     /// <summary>One stream's state as bytes (format tag, architecture fingerprint, float count, little-endian floats).</summary>
@@ -119,13 +119,6 @@ public sealed class LmuBatch
         for (int l = 0; l < _layers.Length; l++)
             for (int c = 0; c < _state[l].Length; c++) yield return (_state[l][c], _layers[l].StateSizes[c]);
     }
-
-    void ForEachSlice(int stream, SpanAction action)
-    {
-        foreach (var (component, size) in Slices()) action(component.AsSpan(stream * size, size));
-    }
-
-    delegate void SpanAction(Span<float> slice);
 
     void CheckStream(int stream) => ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)stream, (uint)Count, nameof(stream));
 }

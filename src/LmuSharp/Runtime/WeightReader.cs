@@ -48,11 +48,14 @@ internal sealed class WeightReader
     public string Text(string key) =>
         _metadata.TryGetValue(Prefix + key, out var value) ? value : throw Invalid($"missing metadata key '{Prefix + key}'");
 
+    /// <summary>The largest size a model may give (so that products of two sizes cannot overflow).</summary>
+    public const int MaxSize = 32768;
+
     public int Int(string key, int minimum = 1)
     {
         var text = Text(key);
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= minimum ? value
-            : throw Invalid($"metadata '{Prefix + key}' = '{text}' is not an integer ≥ {minimum}");
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= minimum && value <= MaxSize ? value
+            : throw Invalid($"metadata '{Prefix + key}' = '{text}' is not an integer in [{minimum}, {MaxSize}]");
     }
 
     public double PositiveDouble(string key)
