@@ -15,6 +15,7 @@ static class LmuApp
         root.Options.Add(Verbose);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(TasksCommand.Create());
         root.Subcommands.Add(CapacityCommand.Create());
         return root;

@@ -24,6 +24,18 @@ public class RegressionTaskTests
     }
 
     [Fact]
+    public void Models_without_a_runtime_counterpart_are_refused_at_export()
+    {
+        var work = LmuProcess.TempDirectory();
+        var train = LmuProcess.Run(work, "train", "delay", "--model", "lstm", "--epochs", "1", "--train-samples", "8", "--length", "200", "--hidden", "4", "-o", "run", "--json");
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        var export = LmuProcess.Run(work, "export", "run/best.ckpt", "model.safetensors");
+        Assert.Equal(2, export.ExitCode);
+        Assert.Contains("no LSTM layer", export.Stderr);
+        Assert.False(File.Exists(Path.Combine(work, "model.safetensors")));
+    }
+
+    [Fact]
     public void Delay_task_lmu_learns_the_delay()
     {
         // Measured 0.047 NRMSE with these settings (a zero output scores 1).

@@ -31,6 +31,12 @@ public class TrainCommandTests
         var eval = LmuProcess.Run(work, "eval", Path.Combine(dir, "best.ckpt"), "--data-dir", data, "--json");
         Assert.True(eval.ExitCode == 0, eval.Stderr);
         Assert.Equal(result.RootElement.GetProperty("test").GetDouble(), JsonDocument.Parse(eval.Stdout).RootElement.GetProperty("test").GetDouble(), 12);
+
+        var export = LmuProcess.Run(work, "export", Path.Combine(dir, "best.ckpt"), "model.safetensors");
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        var runtime = LmuSharp.Runtime.LmuModel.Load(Path.Combine(work, "model.safetensors"));
+        Assert.Equal((1, 10), (runtime.InputSize, runtime.OutputSize));
+        Assert.Equal("psmnist", runtime.Metadata["lmu.task"]);
     }
 
     [Fact]

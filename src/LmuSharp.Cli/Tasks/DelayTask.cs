@@ -1,6 +1,7 @@
 using LmuSharp.Cli.Training;
 using LmuSharp.Signals;
 using LmuSharp.Torch;
+using LmuSharp.Torch.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -64,7 +65,7 @@ sealed class DelayTask : ITask
     };
 
     /// <summary>A sequence layer and a per-step linear readout.</summary>
-    sealed class DelayModel : nn.Module<Tensor, Tensor>
+    sealed class DelayModel : nn.Module<Tensor, Tensor>, IExportable
     {
 #pragma warning disable IDE1006 // field names are the state_dict prefixes
         readonly nn.Module layer;
@@ -77,6 +78,10 @@ sealed class DelayTask : ITask
             readout = nn.Linear(features, 1);
             RegisterComponents();
         }
+
+        public ModelExport ToExport() => layer is LmuParallel lmu
+            ? new ModelExport(1).Add(lmu).AddDense(readout)
+            : throw new NotSupportedException("the streaming runtime has no LSTM layer: only the delay 'lmu' model can be exported.");
 
         public override Tensor forward(Tensor input) => readout.forward(layer switch
         {

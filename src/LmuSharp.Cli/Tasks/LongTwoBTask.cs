@@ -1,4 +1,5 @@
 using LmuSharp.Cli.Training;
+using LmuSharp.Torch.Export;
 using LmuSharp.Torch.Recurrence;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -55,7 +56,7 @@ sealed class LongTwoBTask : ITask
     public nn.Module<Tensor, Tensor> Build(TrainConfig config) => new Model(config.Hidden, config.Length > 0 ? config.Length : 8192);
 
     /// <summary>Tokens [batch, T, 1] → ±one-hot projection → GILR-LSTM → GILR-LSTM → logits [batch, 2].</summary>
-    sealed class Model : nn.Module<Tensor, Tensor>
+    sealed class Model : nn.Module<Tensor, Tensor>, IExportable
     {
 #pragma warning disable IDE1006 // field names are the state_dict prefixes
         readonly Parameter input;      // V: the one-hot input projection, one column per dimension
@@ -72,6 +73,14 @@ sealed class LongTwoBTask : ITask
             RegisterComponents();
             layer1.chrono_init(length);
             layer2.chrono_init(length);
+        }
+
+        /// <summary>The runtime reads the 128-dimensional one-hot (±e₁ first) inputs: V becomes a dense layer.</summary>
+        public ModelExport ToExport()
+        {
+            using var projection = nn.Linear(Dimensions, input.shape[1], hasBias: false);
+            using (torch.no_grad()) projection.weight!.copy_(input.t());
+            return new ModelExport(Dimensions).AddDense(projection).Add(layer1).Add(layer2).AddDense(classifier);
         }
 
         public override Tensor forward(Tensor tokens)

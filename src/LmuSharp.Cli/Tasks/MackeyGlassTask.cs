@@ -1,6 +1,7 @@
 using LmuSharp.Cli.Data;
 using LmuSharp.Cli.Training;
 using LmuSharp.Torch;
+using LmuSharp.Torch.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -74,7 +75,7 @@ sealed class MackeyGlassTask : ITask
 }
 
 /// <summary>Four recurrent layers returning sequences, then a per-step linear readout to one value.</summary>
-sealed class StackedRegressor : nn.Module<Tensor, Tensor>
+sealed class StackedRegressor : nn.Module<Tensor, Tensor>, IExportable
 {
 #pragma warning disable IDE1006 // field names are the state_dict prefixes
     readonly ModuleList<nn.Module> layers = new();
@@ -102,6 +103,16 @@ sealed class StackedRegressor : nn.Module<Tensor, Tensor>
         }
         readout = nn.Linear(features, 1);
         RegisterComponents();
+    }
+
+    /// <summary>The LMU layers and the readout; LSTM layers have no runtime counterpart and are refused.</summary>
+    public ModelExport ToExport()
+    {
+        var export = new ModelExport(1);
+        foreach (var layer in layers)
+            _ = layer is LmuParallel lmu ? export.Add(lmu)
+                : throw new NotSupportedException("the streaming runtime has no LSTM layer: only the mackey-glass 'lmu' model can be exported.");
+        return export.AddDense(readout);
     }
 
     public override Tensor forward(Tensor input)

@@ -1,4 +1,5 @@
 using LmuSharp.Torch;
+using LmuSharp.Torch.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -6,7 +7,7 @@ using static TorchSharp.torch;
 namespace LmuSharp.Cli.Tasks;
 
 /// <summary>An LMU layer read at the last step, dropout, then a linear classifier: [batch, T, features] → logits.</summary>
-sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
+sealed class SequenceClassifier : nn.Module<Tensor, Tensor>, IExportable
 {
 #pragma warning disable IDE1006 // field names are the state_dict prefixes
     readonly nn.Module<Tensor, LmuState?, (Tensor Output, LmuState State)> lmu;
@@ -21,6 +22,14 @@ sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
         this.dropout = nn.Dropout(dropout);
         classifier = nn.Linear(features, classes);
         RegisterComponents();
+    }
+
+    /// <summary>The LMU layer, then the classifier as a dense head (the runtime gives logits at every step).</summary>
+    public ModelExport ToExport()
+    {
+        var export = new ModelExport(lmu switch { LmuParallel p => p.Options.InputSize, Lmu l => l.Options.InputSize, _ => throw new InvalidOperationException() });
+        _ = lmu switch { LmuParallel p => export.Add(p), Lmu l => export.Add(l), _ => throw new InvalidOperationException() };
+        return export.AddDense(classifier);
     }
 
     public override Tensor forward(Tensor input)

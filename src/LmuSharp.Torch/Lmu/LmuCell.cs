@@ -145,7 +145,7 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
         }
     }
 
-    static Tensor Activate(Tensor z, Activation activation) => activation switch
+    internal static Tensor Activate(Tensor z, Activation activation) => activation switch
     {
         Activation.Identity => z,
         Activation.Tanh => z.tanh(),
