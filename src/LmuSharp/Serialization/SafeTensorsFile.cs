@@ -45,5 +45,9 @@ public sealed class SafeTensorsFile
 
     /// <summary>Writes the file atomically: to a temporary file in the same folder, flushed to disk, then renamed over <paramref name="path"/>.</summary>
     /// <param name="path">The destination; replaced if it exists.</param>
-    public void Write(string path) => SafeTensorsWriter.WriteAtomically(path, ToBytes());
+    public void Write(string path)
+    {
+        var bytes = ToBytes();
+        LmuSharp.IO.AtomicFile.Write(path, s => s.Write(bytes));
+    }
 }
