@@ -43,6 +43,7 @@ public class LmuGradientTests
     {
         { "final", Discretizer.Zoh }, { "fft", Discretizer.Zoh }, { "raw", Discretizer.Bilinear },
         { "chunked", Discretizer.Euler }, { "sequential", Discretizer.Zoh }, { "fft", Discretizer.Euler },
+        { "fft+lstm", Discretizer.Zoh }, { "sequential+gru-feedback", Discretizer.Bilinear },
     };
 
     [Theory]
@@ -54,6 +55,8 @@ public class LmuGradientTests
         nn.Module<Tensor, LmuState?, (Tensor, LmuState)> layer = path switch
         {
             "sequential" => new Lmu(options, LmuImplementation.Sequential),
+            "fft+lstm" => new Lmu(options with { Hidden = HiddenCell.Lstm }) { ParallelMode = ParallelMode.Fft },
+            "sequential+gru-feedback" => new Lmu(options with { Hidden = HiddenCell.Gru, HiddenToMemory = true, MemoryToMemory = true }),
             _ => new LmuParallel(options, Enum.Parse<ParallelMode>(path, true)) { ChunkLength = 4 },
         };
         layer.to(ScalarType.Float64);
