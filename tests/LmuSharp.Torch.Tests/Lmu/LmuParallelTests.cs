@@ -136,4 +136,22 @@ public class LmuParallelTests
         var (second, _) = layer.forward(x[.., 25..], state);
         Assert.InRange(MaxAbs(whole, cat([first, second], 1)), 0, 1e-10);
     }
+
+    [Theory]
+    [InlineData(ParallelMode.Fft, true)]
+    [InlineData(ParallelMode.Final, false)]
+    [InlineData(ParallelMode.Raw, true)]
+    public void One_layer_serves_any_length_in_any_order(ParallelMode mode, bool returnSequences)
+    {
+        manual_seed(6);
+        var options = ParallelOptions(returnSequences);
+        using var layer = new LmuParallel(options, mode);
+        layer.to(ScalarType.Float64).eval();
+        using var seq = SequentialCopy(layer, options, ScalarType.Float64);
+        foreach (int time in new[] { 5, 40, 17, 41, 100 })
+        {
+            using var x = Randn(ScalarType.Float64, 2, time, 3);
+            Assert.InRange(MaxAbs(layer.forward(x, null).Output, seq.forward(x, null).Output), 0, 1e-10);
+        }
+    }
 }
