@@ -49,21 +49,22 @@ public class LmuParallelTests
     }
 
     [Theory]
-    [InlineData(ParallelMode.Final, false)]
-    [InlineData(ParallelMode.Fft, true)]
-    [InlineData(ParallelMode.Raw, true)]
-    [InlineData(ParallelMode.Chunked, true)]
-    [InlineData(ParallelMode.Fft, false)]
-    public void Lengths_initial_state_and_go_backwards_equal_recurrence(ParallelMode mode, bool returnSequences)
+    [InlineData(ParallelMode.Final, false, 2)]
+    [InlineData(ParallelMode.Final, false, 3)] // inputSize ≤ memoryD: the encoder is applied after the product
+    [InlineData(ParallelMode.Fft, true, 2)]
+    [InlineData(ParallelMode.Raw, true, 2)]
+    [InlineData(ParallelMode.Chunked, true, 2)]
+    [InlineData(ParallelMode.Fft, false, 2)]
+    public void Lengths_initial_state_and_go_backwards_equal_recurrence(ParallelMode mode, bool returnSequences, int memoryD)
     {
         manual_seed(2);
-        var options = ParallelOptions(returnSequences) with { GoBackwards = true };
+        var options = ParallelOptions(returnSequences, memoryD) with { GoBackwards = true };
         using var layer = new LmuParallel(options, mode) { ChunkLength = 8 };
         layer.to(ScalarType.Float64).eval();
         using var seq = SequentialCopy(layer, options, ScalarType.Float64);
         using var x = Randn(ScalarType.Float64, 3, 29, 3);
         using var lengths = tensor(new long[] { 29, 1, 17 });
-        var initial = new LmuState(Randn(ScalarType.Float64, 3, 2, 12), Randn(ScalarType.Float64, 3, 5));
+        var initial = new LmuState(Randn(ScalarType.Float64, 3, memoryD, 12), Randn(ScalarType.Float64, 3, 5));
         var (y, s) = layer.forward(x, initial, lengths);
         var (yRef, sRef) = seq.forward(x, initial, lengths);
         Assert.InRange(MaxAbs(y, yRef), 0, 1e-10);
