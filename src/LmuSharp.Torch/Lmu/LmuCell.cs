@@ -122,16 +122,6 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
     /// <summary>u_t = W_x x_t + b for every step at once: x [N, T, inputSize] → [N, T, memoryD].</summary>
     internal Tensor EncodeInput(Tensor x, DropoutMasks masks) => input_encoder.forward(masks.Input(x));
 
-    /// <summary>
-    /// W_x applied after the memory product: products [N, inputSize, d] of each input feature with H → m [N, memoryD, d],
-    /// plus b ⊗ Σ_k H_k (<paramref name="impulseSum"/>: [d] or [N, 1, d], evaluated only with a bias).
-    /// </summary>
-    internal Tensor EncodeAfterProduct(Tensor products, Func<Tensor> impulseSum)
-    {
-        var m = input_encoder.weight!.matmul(products);
-        return input_encoder.bias is null ? m : m + input_encoder.bias.unsqueeze(-1) * impulseSum();
-    }
-
     /// <summary>The hidden cell on [vec(M_t); x_t]: (o_t, h_t, c_t). Works on any leading shape for None/Linear.</summary>
     internal (Tensor Output, Tensor? Hidden, Tensor? Cell) Hidden(Tensor memory, Tensor x, LmuState? previous)
     {

@@ -26,11 +26,6 @@ internal static class ParallelLmuForward
         var mode = Resolve(settings.Mode, o.ReturnSequences, time);
         if (o.GoBackwards) x = TimeIndex.Reverse(x, lengths);
         using var masks = DropoutMasks.Draw(cell, x.shape[0], x.dtype, x.device);
-        if (mode == ParallelMode.Final && o.InputSize <= o.MemoryD && o.Hidden is HiddenCell.None or HiddenCell.Linear)
-        {
-            var (y, final) = FinalEncodedAfter(cell, x, state, lengths, masks);
-            return (y.MoveToOuterDisposeScope(), final.MoveToOuterDisposeScope());
-        }
         var u = cell.EncodeInput(x, masks); // [N, T, C]
         if (o.Hidden is HiddenCell.Rnn or HiddenCell.Lstm or HiddenCell.Gru)
         {
@@ -59,26 +54,6 @@ internal static class ParallelLmuForward
         var (output, hidden, _) = cell.Hidden(memory, x, null);
         if (o.ReturnSequences && lengths is not null) output = TimeIndex.HoldAfter(output, lengths);
         if (o.ReturnSequences && hidden is not null) hidden = output.select(1, -1);
-        return (output.MoveToOuterDisposeScope(), new LmuState(last, hidden).MoveToOuterDisposeScope());
-    }
-
-    /// <summary>
-    /// The final mode with the encoder moved after the product, for inputSize ≤ memoryD:
-    /// m_T = W_x (Σ_k H_{T−1−k} x_k) + b Σ_k H_k, so that u = W_x x + b is never materialised.
-    /// </summary>
-    static (Tensor Output, LmuState State) FinalEncodedAfter(LmuCell cell, Tensor x, LmuState? state, Tensor? lengths, DropoutMasks masks)
-    {
-        using var scope = NewDisposeScope();
-        long time = x.shape[1];
-        var (dtype, device, learnt) = (x.dtype, x.device, cell.Learnt);
-        var input = masks.Input(x);
-        var aligned = lengths is null ? input : TimeIndex.RightAlign(input, lengths);
-        var reversed = cell.Legendre.ReversedImpulse(time, dtype, device, learnt);
-        var last = cell.EncodeAfterProduct(ParallelMemory.Final(aligned, reversed), () => lengths is null
-            ? reversed.sum(0L, false)                                                                        // Σ_{k<T} H_k
-            : TimeIndex.Last(cell.Legendre.Impulse(time, dtype, device, learnt).cumsum(0).expand(x.shape[0], -1, -1), lengths).unsqueeze(1)); // Σ_{k<len} H_k
-        if (state is not null) last += InitialStateAtEnd(cell, state.Memory, lengths, time);
-        var (output, hidden, _) = cell.Hidden(last.flatten(1), TimeIndex.Last(x, lengths), null);
         return (output.MoveToOuterDisposeScope(), new LmuState(last, hidden).MoveToOuterDisposeScope());
     }
 

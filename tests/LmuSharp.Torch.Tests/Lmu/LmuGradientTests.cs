@@ -43,7 +43,7 @@ public class LmuGradientTests
     {
         { "final", Discretizer.Zoh }, { "fft", Discretizer.Zoh }, { "raw", Discretizer.Bilinear },
         { "chunked", Discretizer.Euler }, { "sequential", Discretizer.Zoh }, { "fft", Discretizer.Euler },
-        { "fft+lstm", Discretizer.Zoh }, { "final-encoded-after", Discretizer.Zoh }, { "sequential+gru-feedback", Discretizer.Bilinear },
+        { "fft+lstm", Discretizer.Zoh }, { "final-memoryd2", Discretizer.Zoh }, { "sequential+gru-feedback", Discretizer.Bilinear },
     };
 
     [Theory]
@@ -57,11 +57,11 @@ public class LmuGradientTests
             "sequential" => new Lmu(options, LmuImplementation.Sequential),
             "fft+lstm" => new Lmu(options with { Hidden = HiddenCell.Lstm }) { ParallelMode = ParallelMode.Fft },
             "sequential+gru-feedback" => new Lmu(options with { Hidden = HiddenCell.Gru, HiddenToMemory = true, MemoryToMemory = true }),
-            "final-encoded-after" => new LmuParallel(options with { InputSize = 2, MemoryD = 2, ReturnSequences = false }, ParallelMode.Final),
+            "final-memoryd2" => new LmuParallel(options with { InputSize = 2, MemoryD = 2, ReturnSequences = false }, ParallelMode.Final),
             _ => new LmuParallel(options, Enum.Parse<ParallelMode>(path, true)) { ChunkLength = 4 },
         };
         layer.to(ScalarType.Float64);
-        using var x = Randn(ScalarType.Float64, 2, 11, path == "final-encoded-after" ? 2 : 3).requires_grad_(true);
+        using var x = Randn(ScalarType.Float64, 2, 11, path == "final-memoryd2" ? 2 : 3).requires_grad_(true);
         using var weights = Randn(ScalarType.Float64, path.StartsWith("final") ? [2, 5] : [2, 11, 5]);
         Tensor Loss()
         {

@@ -50,7 +50,7 @@ public class LmuParallelTests
 
     [Theory]
     [InlineData(ParallelMode.Final, false, 2)]
-    [InlineData(ParallelMode.Final, false, 3)] // inputSize ≤ memoryD: the encoder is applied after the product
+    [InlineData(ParallelMode.Final, false, 3)]
     [InlineData(ParallelMode.Fft, true, 2)]
     [InlineData(ParallelMode.Raw, true, 2)]
     [InlineData(ParallelMode.Chunked, true, 2)]
