@@ -8,7 +8,8 @@ namespace LmuSharp.Bench.Lmu;
 /// <summary>
 /// One psMNIST training step (forward + backward + Adam), order 256, θ = 784, T = 784, batch 100, hidden 212
 /// (Linear + ReLU on [m; x]) and a 10-way classifier: the parallel layer in <c>final</c> mode against the same
-/// configuration run by the sequential layer. Prints the step's peak resident-memory growth in the setup log.
+/// configuration run by the sequential layer, and the 2019 sequential LMU (tanh RNN cell of 212 with hidden→memory and
+/// memory→memory feedback). Prints the step's peak resident-memory growth in the setup log.
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5)]
 public class PsmnistTrainingStepBenchmark
@@ -18,8 +19,8 @@ public class PsmnistTrainingStepBenchmark
     optim.Optimizer _adam = null!;
     Tensor _x = null!, _y = null!;
 
-    /// <summary>"parallel-final" or "sequential".</summary>
-    [Params("parallel-final", "sequential")]
+    /// <summary>"parallel-final", "sequential" (same configuration) or "sequential-2019" (RNN cell with feedback).</summary>
+    [Params("parallel-final", "sequential", "sequential-2019")]
     public string Layer { get; set; } = "";
 
     /// <summary>Builds the model and a batch; reports the peak memory of one step.</summary>
@@ -29,7 +30,12 @@ public class PsmnistTrainingStepBenchmark
         torch.set_num_threads(1); // the machine is shared: one thread gives steadier ratios
         manual_seed(0);
         var options = new LmuOptions(1, 256, 784) { Hidden = HiddenCell.Linear, HiddenSize = 212, HiddenActivation = Activation.Relu, InputToHidden = true, UseBias = true };
-        _lmu = Layer == "sequential" ? new Torch.Lmu(options, LmuImplementation.Sequential) : new LmuParallel(options, ParallelMode.Final);
+        _lmu = Layer switch
+        {
+            "sequential" => new Torch.Lmu(options, LmuImplementation.Sequential),
+            "sequential-2019" => new Torch.Lmu(options with { Hidden = HiddenCell.Rnn, HiddenActivation = Activation.Tanh, HiddenToMemory = true, MemoryToMemory = true }),
+            _ => new LmuParallel(options, ParallelMode.Final),
+        };
         _classifier = nn.Linear(212, 10);
         _adam = optim.Adam(_lmu.parameters().Concat(_classifier.parameters()), lr: 1e-3);
         _x = rand(100, 784, 1);

@@ -195,7 +195,8 @@ internal sealed class LegendreTensors : IDisposable
 
     double[,] FixedImpulse(long length)
     {
-        if (_impulse.GetLength(0) < length) _impulse = _system.ImpulseResponse(checked((int)length));
+        // extend geometrically, so that slowly growing lengths cost O(T·d²) in all, not per call
+        if (_impulse.GetLength(0) < length) _impulse = _system.ImpulseResponse(checked((int)Math.Max(length, 2L * _impulse.GetLength(0))));
         if (_impulse.GetLength(0) == length) return _impulse;
         var h = new double[length, _options.Order];
         Array.Copy(_impulse, h, h.Length);

@@ -33,8 +33,11 @@ public sealed class Lmu : nn.Module<Tensor, LmuState?, (Tensor Output, LmuState 
     /// <summary>The cell holding the weights.</summary>
     public LmuCell Cell => cell;
 
-    /// <summary>True when the options allow the parallel form: no feedback into the memory and a None or Linear hidden cell.</summary>
-    public bool CanRunParallel => Options.MemoryIsFeedForward && Options.Hidden is HiddenCell.None or HiddenCell.Linear;
+    /// <summary>
+    /// True when the options allow the parallel form: no feedback into the memory. With a recurrent hidden cell
+    /// (Rnn, Lstm, Gru) the memory is computed for all steps at once and only the hidden cell is stepped.
+    /// </summary>
+    public bool CanRunParallel => Options.MemoryIsFeedForward;
 
     /// <summary>Parallel, sequential, or chosen from the options (<see cref="LmuImplementation.Auto"/>).</summary>
     public LmuImplementation Implementation
@@ -44,7 +47,7 @@ public sealed class Lmu : nn.Module<Tensor, LmuState?, (Tensor Output, LmuState 
         {
             if (!Enum.IsDefined(value)) throw new ArgumentException($"Implementation must be a defined LmuImplementation, got {(int)value}.", nameof(Implementation));
             if (value == LmuImplementation.Parallel && !CanRunParallel)
-                throw new ArgumentException("Implementation Parallel needs options without hiddenToMemory/memoryToMemory and a None or Linear hidden cell.", nameof(Implementation));
+                throw new ArgumentException("Implementation Parallel needs options without hiddenToMemory and memoryToMemory.", nameof(Implementation));
             field = value;
         }
     }
@@ -52,7 +55,7 @@ public sealed class Lmu : nn.Module<Tensor, LmuState?, (Tensor Output, LmuState 
     /// <summary>Whether <c>forward</c> runs the parallel form (the visible result of <see cref="Implementation"/>).</summary>
     public bool UsesParallel => Implementation == LmuImplementation.Parallel || (Implementation == LmuImplementation.Auto && CanRunParallel);
 
-    /// <summary>The parallel memory mode used when <see cref="UsesParallel"/> (default <see cref="ParallelMode.Auto"/>).</summary>
+    /// <summary>The parallel memory mode used when <see cref="UsesParallel"/> (default <see cref="ParallelMode.Auto"/>; Final acts as Auto with a recurrent hidden cell).</summary>
     public ParallelMode ParallelMode { get; set; } = ParallelMode.Auto;
 
     /// <summary>Runs the whole sequence: input [batch, time, inputSize], optional initial state → (output, final state).</summary>
@@ -69,7 +72,7 @@ public sealed class Lmu : nn.Module<Tensor, LmuState?, (Tensor Output, LmuState 
         LmuChecks.Sequence(input, state, lengths, Options, cell.ParameterType);
         if (UsesParallel)
         {
-            if (ParallelMode == ParallelMode.Final && Options.ReturnSequences)
+            if (ParallelMode == ParallelMode.Final && Options.ReturnSequences && Options.Hidden is HiddenCell.None or HiddenCell.Linear)
                 throw new ArgumentException("ParallelMode Final needs options.ReturnSequences false.", nameof(ParallelMode));
             return ParallelLmuForward.Run(cell, input, state, lengths, new(ParallelMode, 128, null));
         }

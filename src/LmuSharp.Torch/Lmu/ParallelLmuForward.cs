@@ -4,9 +4,9 @@ using static TorchSharp.torch;
 namespace LmuSharp.Torch;
 
 /// <summary>
-/// The whole-sequence forward pass of a feed-forward LMU (no feedback into the memory; hidden cell none or linear),
-/// on an <see cref="LmuCell"/>'s weights: u = W_x x + b for all steps, M = H * u by one of the
-/// <see cref="ParallelMode"/>s, o_t = hidden([vec(M_t); x_t]).
+/// The whole-sequence forward pass of an LMU without feedback into the memory, on an <see cref="LmuCell"/>'s
+/// weights: u = W_x x + b for all steps, M = H * u by one of the <see cref="ParallelMode"/>s, then
+/// o_t = hidden([vec(M_t); x_t]) for all steps at once (none/linear) or stepped (a recurrent hidden cell).
 /// </summary>
 internal static class ParallelLmuForward
 {
@@ -27,6 +27,14 @@ internal static class ParallelLmuForward
         if (o.GoBackwards) x = TimeIndex.Reverse(x, lengths);
         using var masks = DropoutMasks.Draw(cell, x.shape[0], x.dtype, x.device);
         var u = cell.EncodeInput(x, masks); // [N, T, C]
+        if (o.Hidden is HiddenCell.Rnn or HiddenCell.Lstm or HiddenCell.Gru)
+        {
+            // the memory for all steps at once; only the recurrent hidden cell is stepped
+            var all = Sequence(cell, u, state?.Memory, Resolve(mode == ParallelMode.Final ? ParallelMode.Auto : mode, true, time), settings);
+            var (y, hiddenState) = HiddenRecurrence(cell, all.flatten(2), x, state, lengths);
+            var final = hiddenState with { Memory = TimeIndex.Last(all, lengths) };
+            return (y.MoveToOuterDisposeScope(), final.MoveToOuterDisposeScope());
+        }
         Tensor memory, last;
         if (mode == ParallelMode.Final)
         {
@@ -47,6 +55,33 @@ internal static class ParallelLmuForward
         if (o.ReturnSequences && lengths is not null) output = TimeIndex.HoldAfter(output, lengths);
         if (o.ReturnSequences && hidden is not null) hidden = output.select(1, -1);
         return (output.MoveToOuterDisposeScope(), new LmuState(last, hidden).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// A recurrent hidden cell over precomputed memories [N, T, C·d]: o_t, h_t = cell([vec(M_t); x_t]; h_{t−1}).
+    /// Past a sequence's length the hidden state and the output hold. Returns the state with a placeholder memory.
+    /// </summary>
+    static (Tensor Output, LmuState State) HiddenRecurrence(LmuCell cell, Tensor memory, Tensor x, LmuState? state, Tensor? lengths)
+    {
+        long n = x.shape[0], time = x.shape[1];
+        var len = lengths?.to(ScalarType.Int64, x.device);
+        var current = state ?? LmuState.Zeros(cell.Options, n, x.dtype, x.device);
+        var outputs = new List<Tensor>((int)time);
+        for (long t = 0; t < time; t++)
+        {
+            var (o, h, c) = cell.Hidden(memory.select(1, t), x.select(1, t), current);
+            if (len is not null && t > 0)
+            {
+                var valid = len.gt(t).view(n, 1);
+                o = where(valid, o, outputs[^1]);
+                h = where(valid, h!, current.Hidden!);
+                c = c is null ? null : where(valid, c, current.Cell!);
+            }
+            outputs.Add(o);
+            current = new LmuState(memory, h, c);
+        }
+        var output = cell.Options.ReturnSequences ? stack(outputs, 1) : outputs[^1];
+        return (output, current);
     }
 
     /// <summary>M [N, T, C, d] for all steps, including the initial state's zero-input response Ā^{t+1} m_0.</summary>

@@ -43,6 +43,7 @@ public class LmuGradientTests
     {
         { "final", Discretizer.Zoh }, { "fft", Discretizer.Zoh }, { "raw", Discretizer.Bilinear },
         { "chunked", Discretizer.Euler }, { "sequential", Discretizer.Zoh }, { "fft", Discretizer.Euler },
+        { "fft+lstm", Discretizer.Zoh }, { "final-memoryd2", Discretizer.Zoh }, { "sequential+gru-feedback", Discretizer.Bilinear },
     };
 
     [Theory]
@@ -50,15 +51,18 @@ public class LmuGradientTests
     public void Gradients_of_input_weights_theta_and_AB_match_finite_differences(string path, Discretizer discretizer)
     {
         manual_seed(11);
-        var options = ParallelOptions(path != "final", discretizer: discretizer) with { Theta = 60, TrainableTheta = true, TrainableAB = true };
+        var options = ParallelOptions(!path.StartsWith("final"), discretizer: discretizer) with { Theta = 60, TrainableTheta = true, TrainableAB = true };
         nn.Module<Tensor, LmuState?, (Tensor, LmuState)> layer = path switch
         {
             "sequential" => new Lmu(options, LmuImplementation.Sequential),
+            "fft+lstm" => new Lmu(options with { Hidden = HiddenCell.Lstm }) { ParallelMode = ParallelMode.Fft },
+            "sequential+gru-feedback" => new Lmu(options with { Hidden = HiddenCell.Gru, HiddenToMemory = true, MemoryToMemory = true }),
+            "final-memoryd2" => new LmuParallel(options with { InputSize = 2, MemoryD = 2, ReturnSequences = false }, ParallelMode.Final),
             _ => new LmuParallel(options, Enum.Parse<ParallelMode>(path, true)) { ChunkLength = 4 },
         };
         layer.to(ScalarType.Float64);
-        using var x = Randn(ScalarType.Float64, 2, 11, 3).requires_grad_(true);
-        using var weights = Randn(ScalarType.Float64, path == "final" ? [2, 5] : [2, 11, 5]);
+        using var x = Randn(ScalarType.Float64, 2, 11, path == "final-memoryd2" ? 2 : 3).requires_grad_(true);
+        using var weights = Randn(ScalarType.Float64, path.StartsWith("final") ? [2, 5] : [2, 11, 5]);
         Tensor Loss()
         {
             var (y, s) = layer.call(x, null);

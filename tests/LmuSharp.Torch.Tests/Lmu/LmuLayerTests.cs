@@ -34,7 +34,7 @@ public class LmuLayerTests
         var options = Recurrent(hidden, h2m, m2m, returnSequences: true);
         using var layer = new Lmu(options);
         layer.to(ScalarType.Float64).eval();
-        Assert.Equal(options.MemoryIsFeedForward && hidden is HiddenCell.None or HiddenCell.Linear, layer.UsesParallel);
+        Assert.Equal(options.MemoryIsFeedForward, layer.UsesParallel);
         using var x = Randn(ScalarType.Float64, 2, 15, 3);
         var (y, s) = layer.forward(x, null);
         LmuState? state = null;
@@ -72,6 +72,30 @@ public class LmuLayerTests
                 foreach (var (a, b) in s.Tensors().Zip(aloneState.Tensors())) Assert.InRange(MaxAbs(a[n..(n + 1)], b), 0, 1e-12);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(HiddenCell.Lstm, true, ParallelMode.Fft)]
+    [InlineData(HiddenCell.Gru, false, ParallelMode.Chunked)]
+    [InlineData(HiddenCell.Rnn, true, ParallelMode.Raw)]
+    [InlineData(HiddenCell.Lstm, false, ParallelMode.Final)]
+    public void Parallel_memory_with_a_recurrent_hidden_cell_equals_the_recurrence(HiddenCell hidden, bool returnSequences, ParallelMode mode)
+    {
+        manual_seed(25);
+        var options = Recurrent(hidden, false, false, returnSequences) with { GoBackwards = true };
+        using var layer = new Lmu(options) { ParallelMode = mode };
+        layer.to(ScalarType.Float64).eval();
+        Assert.True(layer.UsesParallel);
+        using var seq = SequentialCopy(layer, options, ScalarType.Float64);
+        using var x = Randn(ScalarType.Float64, 3, 30, 3);
+        using var lengths = tensor(new long[] { 30, 7, 1 });
+        var initial = new LmuState(Randn(ScalarType.Float64, 3, 2, 6), Randn(ScalarType.Float64, 3, 4),
+            hidden == HiddenCell.Lstm ? Randn(ScalarType.Float64, 3, 4) : null);
+        var (y, s) = layer.forward(x, initial, lengths);
+        var (yRef, sRef) = seq.forward(x, initial, lengths);
+        Assert.InRange(MaxAbs(y, yRef), 0, 1e-10);
+        foreach (var (a, b) in s.Tensors().Zip(sRef.Tensors(), (a, b) => (a, b))) Assert.InRange(MaxAbs(a, b), 0, 1e-10);
+        Assert.Equal(sRef.Tensors().Count(), s.Tensors().Count());
     }
 
     [Theory]

@@ -137,7 +137,7 @@ public class LmuOptionsTests
         Assert.Equal("options", Assert.Throws<ArgumentException>(() => new LmuParallel(recurrent)).ParamName);
         Assert.Equal("options", Assert.Throws<ArgumentException>(() => new LmuParallel(new LmuOptions(1, 4, 8) { MemoryToMemory = true })).ParamName);
         Assert.Throws<ArgumentException>(() => new LmuParallel(new LmuOptions(1, 4, 8) { ReturnSequences = true }, ParallelMode.Final));
-        Assert.Throws<ArgumentException>(() => new Lmu(recurrent, LmuImplementation.Parallel));
+        Assert.Throws<ArgumentException>(() => new Lmu(recurrent with { HiddenToMemory = true }, LmuImplementation.Parallel));
     }
 
     public static TheoryData<string, Func<Tensor>, Func<Tensor?>> BadInputs() => new()

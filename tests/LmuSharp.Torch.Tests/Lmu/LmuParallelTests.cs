@@ -49,21 +49,22 @@ public class LmuParallelTests
     }
 
     [Theory]
-    [InlineData(ParallelMode.Final, false)]
-    [InlineData(ParallelMode.Fft, true)]
-    [InlineData(ParallelMode.Raw, true)]
-    [InlineData(ParallelMode.Chunked, true)]
-    [InlineData(ParallelMode.Fft, false)]
-    public void Lengths_initial_state_and_go_backwards_equal_recurrence(ParallelMode mode, bool returnSequences)
+    [InlineData(ParallelMode.Final, false, 2)]
+    [InlineData(ParallelMode.Final, false, 3)]
+    [InlineData(ParallelMode.Fft, true, 2)]
+    [InlineData(ParallelMode.Raw, true, 2)]
+    [InlineData(ParallelMode.Chunked, true, 2)]
+    [InlineData(ParallelMode.Fft, false, 2)]
+    public void Lengths_initial_state_and_go_backwards_equal_recurrence(ParallelMode mode, bool returnSequences, int memoryD)
     {
         manual_seed(2);
-        var options = ParallelOptions(returnSequences) with { GoBackwards = true };
+        var options = ParallelOptions(returnSequences, memoryD) with { GoBackwards = true };
         using var layer = new LmuParallel(options, mode) { ChunkLength = 8 };
         layer.to(ScalarType.Float64).eval();
         using var seq = SequentialCopy(layer, options, ScalarType.Float64);
         using var x = Randn(ScalarType.Float64, 3, 29, 3);
         using var lengths = tensor(new long[] { 29, 1, 17 });
-        var initial = new LmuState(Randn(ScalarType.Float64, 3, 2, 12), Randn(ScalarType.Float64, 3, 5));
+        var initial = new LmuState(Randn(ScalarType.Float64, 3, memoryD, 12), Randn(ScalarType.Float64, 3, 5));
         var (y, s) = layer.forward(x, initial, lengths);
         var (yRef, sRef) = seq.forward(x, initial, lengths);
         Assert.InRange(MaxAbs(y, yRef), 0, 1e-10);
@@ -135,5 +136,23 @@ public class LmuParallelTests
         var (first, state) = layer.forward(x[.., ..25], null);
         var (second, _) = layer.forward(x[.., 25..], state);
         Assert.InRange(MaxAbs(whole, cat([first, second], 1)), 0, 1e-10);
+    }
+
+    [Theory]
+    [InlineData(ParallelMode.Fft, true)]
+    [InlineData(ParallelMode.Final, false)]
+    [InlineData(ParallelMode.Raw, true)]
+    public void One_layer_serves_any_length_in_any_order(ParallelMode mode, bool returnSequences)
+    {
+        manual_seed(6);
+        var options = ParallelOptions(returnSequences);
+        using var layer = new LmuParallel(options, mode);
+        layer.to(ScalarType.Float64).eval();
+        using var seq = SequentialCopy(layer, options, ScalarType.Float64);
+        foreach (int time in new[] { 5, 40, 17, 41, 100 })
+        {
+            using var x = Randn(ScalarType.Float64, 2, time, 3);
+            Assert.InRange(MaxAbs(layer.forward(x, null).Output, seq.forward(x, null).Output), 0, 1e-10);
+        }
     }
 }
