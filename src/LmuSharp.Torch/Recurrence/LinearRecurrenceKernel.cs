@@ -88,7 +88,7 @@ internal static unsafe class LinearRecurrenceKernel
         long off = g.Row(lane.B, s0) + lane.C0, aOff = g.ARow(lane.B, s0, g.ABatch) + lane.C0;
         for (int s = s0; s < s1; s++, off += g.Stride, aOff += g.AStride)
         {
-            ScanRows.Step(a + aOff, prev, x + off, h + off, lane.Width);
+            ScanRows.Step(a + aOff, prev, x + off, h + off, lane.Width, g.Reverse);
             prev = h + off;
         }
     }
@@ -106,7 +106,7 @@ internal static unsafe class LinearRecurrenceKernel
             var hp = s > 0 ? io.H + g.Row(lane.B, s - 1) + lane.C0
                 : (io.H0 is null ? io.Zeros : io.H0 + (long)lane.B * g.Channels) + lane.C0;
             var gradA = acc is null ? io.GradA + g.ARow(lane.B, s, true) + lane.C0 : acc;
-            ScanRows.BackStep(io.GradH + off, ma, mg, hp, io.GradX + off, gradA, acc is not null, lane.Width);
+            ScanRows.BackStep(io.GradH + off, ma, mg, hp, io.GradX + off, gradA, acc is not null, lane.Width, !g.Reverse);
             ma = io.A + g.ARow(lane.B, s, g.ABatch) + lane.C0;
             mg = io.GradX + off;
         }
@@ -147,7 +147,7 @@ internal static unsafe class LinearRecurrenceKernel
             ScanRows.Fill(p, T.One, lane.Width);
             long off = g.Row(lane.B, bounds[j]) + lane.C0, aOff = g.ARow(lane.B, bounds[j], g.ABatch) + lane.C0;
             for (int s = bounds[j]; s < bounds[j + 1]; s++, off += g.Stride, aOff += g.AStride)
-                ScanRows.ReduceStep(a + aOff, x + off, e, p, lane.Width);
+                ScanRows.ReduceStep(a + aOff, x + off, e, p, lane.Width, g.Reverse);
         });
         for (int l = 0; l < lanes.Length; l++)
         {
@@ -191,7 +191,7 @@ internal static unsafe class LinearRecurrenceKernel
             T* q = Slot(Q, l, j), p = Slot(P, l, j);
             ScanRows.Fill(p, T.One, lane.Width);
             for (int s = bounds[j + 1] - 1; s >= bounds[j]; s--)
-                ScanRows.ReduceBackStep(io.A + g.ARow(lane.B, s, g.ABatch) + lane.C0, io.GradH + g.Row(lane.B, s) + lane.C0, q, p, lane.Width);
+                ScanRows.ReduceBackStep(io.A + g.ARow(lane.B, s, g.ABatch) + lane.C0, io.GradH + g.Row(lane.B, s) + lane.C0, q, p, lane.Width, !g.Reverse);
         });
         for (int l = 0; l < lanes.Length; l++)
         {
