@@ -6,7 +6,7 @@ namespace LmuSharp.Torch.Recurrence;
 /// <summary>How the CPU kernel splits a scan across cores.</summary>
 internal enum ScanStrategy
 {
-    /// <summary>Channel blocks, unless batch × channels is too small to fill a SIMD vector per core on a long sequence.</summary>
+    /// <summary>Channel blocks, unless batch × channels is too small to fill a SIMD vector per core of a many-core machine on a long sequence.</summary>
     Auto,
 
     /// <summary>Independent (sequence, channel block) lanes, each scanned sequentially over time.</summary>
@@ -20,7 +20,7 @@ internal enum ScanStrategy
 /// CPU kernel of h_t = a_t ⊙ h_{t-1} + x_t (LMU.md §4) and of its backward pass, over raw tensor memory.
 /// Hand-written because no available package scans a first-order linear recurrence: libtorch has no such
 /// op, and as per-step tensor ops it would cost ≈ 9 µs a step instead of nanoseconds.
-/// Parallel over (sequence, channel block) lanes; for tiny batch × channels, over time chunks.
+/// Parallel over (sequence, channel block) lanes; for tiny batch × channels on many cores, over time chunks.
 /// </summary>
 internal static unsafe class LinearRecurrenceKernel
 {
@@ -220,9 +220,10 @@ internal static unsafe class LinearRecurrenceKernel
     /// Picks the lanes. A lane is a whole sequence, or a block of at least MinBlockBytes of its channels when
     /// rows are wide enough to give every core one: two cores writing neighbouring parts of the same rows
     /// fight over cache lines (the hardware prefetchers pull the neighbour's lines; measured 3–4× slower
-    /// than one core for 64–512-channel rows). With fewer lanes than cores, time chunks pay only when a lane
-    /// is too narrow to fill a SIMD vector per core (latency-bound); wider lanes are bandwidth-bound on one core
-    /// already, and chunking adds half again the memory traffic.
+    /// than one core for 64–512-channel rows). With fewer lanes than cores, Auto picks time chunks only for
+    /// lanes narrower than a SIMD vector per core and only on machines with more than two cores: chunking
+    /// adds half again the memory traffic, and on the 2-core development machine it measured 1.3–2.3× slower
+    /// than one core per sequence even at 4 channels (docs/BENCHMARKS.md).
     /// </summary>
     static Lane[] Plan<T>(ScanGeometry g, ref ScanStrategy strategy) where T : unmanaged
     {
@@ -230,7 +231,7 @@ internal static unsafe class LinearRecurrenceKernel
         int maxBlocks = Math.Max(1, g.Channels * sizeof(T) / MinBlockBytes);
         int blocks = strategy == ScanStrategy.TimeChunks ? 1 : Math.Min(maxBlocks, (cores + g.Batch - 1) / g.Batch);
         if (strategy == ScanStrategy.Auto)
-            strategy = (long)g.Batch * blocks < cores && (long)g.Batch * g.Channels < (long)cores * Vector<T>.Count
+            strategy = cores > 2 && (long)g.Batch * blocks < cores && (long)g.Batch * g.Channels < (long)cores * Vector<T>.Count
                 && g.Time >= 2 * MinChunk ? ScanStrategy.TimeChunks : ScanStrategy.ChannelBlocks;
         if (strategy == ScanStrategy.TimeChunks) blocks = 1;
         if (g.Time < 2) strategy = ScanStrategy.ChannelBlocks;
