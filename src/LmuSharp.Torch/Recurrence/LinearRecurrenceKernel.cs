@@ -53,8 +53,8 @@ internal static unsafe class LinearRecurrenceKernel
     }
 
     /// <summary>
-    /// Gradients from ∂L/∂h: ∂L/∂x (x-shaped), ∂L/∂a as [Batch, Time or 1, Channels] (zero-initialised
-    /// by the caller; summed over time when a is time-invariant), and ∂L/∂h0 when gradH0 is not null.
+    /// Gradients from ∂L/∂h: ∂L/∂x (x-shaped), ∂L/∂a as [Batch, Time or 1, Channels] (every row written; when
+    /// a is time-invariant, summed over time into rows the caller zero-initialised), and ∂L/∂h0 when gradH0 is not null.
     /// h is the forward output, h0 the initial state (null for zero).
     /// </summary>
     public static void Backward<T>(ScanGeometry g, T* gradH, T* a, T* h, T* h0, T* gradX, T* gradA, T* gradH0,
@@ -100,14 +100,15 @@ internal static unsafe class LinearRecurrenceKernel
     static void BackLane<T>(ScanGeometry g, BackwardIo<T> io, Lane lane, int s0, int s1, T* ma, T* mg, T* acc)
         where T : unmanaged, INumber<T>
     {
-        for (int s = s1 - 1; s >= s0; s--)
+        var start = (io.H0 is null ? io.Zeros : io.H0 + (long)lane.B * g.Channels) + lane.C0; // h_{-1}
+        long off = g.Row(lane.B, s1 - 1) + lane.C0, aOff = g.ARow(lane.B, s1 - 1, g.ABatch) + lane.C0;
+        long gradAOff = g.ARow(lane.B, s1 - 1, true) + lane.C0;
+        for (int s = s1 - 1; s >= s0; s--, off -= g.Stride, aOff -= g.AStride, gradAOff -= g.AStride)
         {
-            long off = g.Row(lane.B, s) + lane.C0;
-            var hp = s > 0 ? io.H + g.Row(lane.B, s - 1) + lane.C0
-                : (io.H0 is null ? io.Zeros : io.H0 + (long)lane.B * g.Channels) + lane.C0;
-            var gradA = acc is null ? io.GradA + g.ARow(lane.B, s, true) + lane.C0 : acc;
+            var hp = s > 0 ? io.H + off - g.Stride : start;
+            var gradA = acc is null ? io.GradA + gradAOff : acc;
             ScanRows.BackStep(io.GradH + off, ma, mg, hp, io.GradX + off, gradA, acc is not null, lane.Width, !g.Reverse);
-            ma = io.A + g.ARow(lane.B, s, g.ABatch) + lane.C0;
+            ma = io.A + aOff;
             mg = io.GradX + off;
         }
     }
