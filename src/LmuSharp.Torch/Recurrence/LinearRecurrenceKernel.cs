@@ -220,7 +220,7 @@ internal static unsafe class LinearRecurrenceKernel
     /// <summary>
     /// Picks the lanes. A lane is a whole sequence, or a block of at least MinBlockBytes of its channels when
     /// rows are wide enough to give every core one: two cores writing neighbouring parts of the same rows
-    /// fight over cache lines (the hardware prefetchers pull the neighbour's lines; measured 3–4× slower
+    /// fight over cache lines (most likely the prefetchers pulling the neighbour's lines; measured 3.7–7× slower
     /// than one core for 64–512-channel rows). With fewer lanes than cores, Auto picks time chunks only for
     /// lanes narrower than a SIMD vector per core and only on machines with more than two cores: chunking
     /// adds half again the memory traffic, and on the 2-core development machine it measured 1.3–2.3× slower
