@@ -223,13 +223,13 @@ internal static unsafe class LinearRecurrenceKernel
     /// fight over cache lines (most likely the prefetchers pulling the neighbour's lines; measured 3.7–7× slower
     /// than one core for 64–512-channel rows). With fewer lanes than cores, Auto picks time chunks only for
     /// lanes narrower than a SIMD vector per core and only on machines with more than two cores: chunking
-    /// adds half again the memory traffic, and on the 2-core development machine it measured 1.3–2.3× slower
+    /// adds half again the memory traffic, and on the 2-core development machine it measured 1.1–2.4× slower
     /// than one core per sequence even at 4 channels (docs/BENCHMARKS.md).
     /// </summary>
     static Lane[] Plan<T>(ScanGeometry g, ref ScanStrategy strategy) where T : unmanaged
     {
         int cores = Environment.ProcessorCount;
-        int maxBlocks = Math.Max(1, g.Channels * sizeof(T) / MinBlockBytes);
+        int maxBlocks = (int)Math.Max(1, (long)g.Channels * sizeof(T) / MinBlockBytes);
         int blocks = strategy == ScanStrategy.TimeChunks ? 1 : Math.Min(maxBlocks, (cores + g.Batch - 1) / g.Batch);
         if (strategy == ScanStrategy.Auto)
             strategy = cores > 2 && (long)g.Batch * blocks < cores && (long)g.Batch * g.Channels < (long)cores * Vector<T>.Count
