@@ -83,6 +83,17 @@ public class GilrLstmTests
     }
 
     [Fact]
+    public void An_empty_sequence_returns_no_output_and_the_initial_state()
+    {
+        var layer = new GilrLstm(3, 4);
+        var state = new GilrLstmState(randn(2, 4), randn(2, 4));
+        var (output, final) = layer.call(zeros(2, 0, 3), state);
+        Assert.Equal([2L, 0, 4], output.shape);
+        Assert.True(final.Gilr.allclose(state.Gilr, rtol: 0, atol: 0));
+        Assert.True(final.Cell.allclose(state.Cell, rtol: 0, atol: 0));
+    }
+
+    [Fact]
     public void State_dict_names_and_shapes_are_stable()
     {
         var layer = new GilrLstm(new GilrLstmOptions(inputSize: 3, hiddenSize: 8));

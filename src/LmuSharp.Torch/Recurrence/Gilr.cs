@@ -50,7 +50,7 @@ public sealed class Gilr : nn.Module<Tensor, Tensor?, (Tensor Output, Tensor Sta
         using var scope = NewDisposeScope();
         var (a, x) = Coefficients(input);
         var h = LinearRecurrence.apply(x, a, state);
-        var final = h.size(1) > 0 ? h.select(1, -1) : state ?? Zeros(input);
+        var final = h.size(1) > 0 ? h.select(1, -1) : state?.alias() ?? Zeros(input);
         return (h.MoveToOuterDisposeScope(), final.MoveToOuterDisposeScope());
     }
 

@@ -61,7 +61,7 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
         var previous = cat([gilr0.unsqueeze(1), htilde.narrow(1, 0, Math.Max(time - 1, 0))], 1); // h̃_{t-1}
         var (f, i, o, z) = Gates(input, previous);
         var c = LinearRecurrence.apply(i * z, f, cell0);
-        var cellLast = time > 0 ? c.select(1, -1) : cell0;
+        var cellLast = time > 0 ? c.select(1, -1) : cell0.alias();
         var h = o * c;
         return (h.MoveToOuterDisposeScope(), new GilrLstmState(htildeLast.MoveToOuterDisposeScope(), cellLast.MoveToOuterDisposeScope()));
     }

@@ -80,7 +80,8 @@ internal sealed class LinearRecurrenceFunction : SingleTensorFunction<LinearRecu
         {
             var g = Geometry(h, a, reverse);
             gradX = empty_like(h);
-            gradA = zeros(h.size(0), a.size(1), h.size(2), dtype: h.dtype);
+            long[] gradAShape = [h.size(0), a.size(1), h.size(2)];
+            gradA = g.ATime ? empty(gradAShape, dtype: h.dtype) : zeros(gradAShape, dtype: h.dtype); // every row written, or summed into
             gradH0 = h0 is null ? null : empty_like(h0);
             var strategy = (ScanStrategy)ctx.get_data("strategy");
             if (h.dtype == ScalarType.Float32) KernelBackward<float>(g, gradH, a, h, h0, gradX, gradA, gradH0, strategy);

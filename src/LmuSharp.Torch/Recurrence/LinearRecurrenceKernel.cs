@@ -6,7 +6,7 @@ namespace LmuSharp.Torch.Recurrence;
 /// <summary>How the CPU kernel splits a scan across cores.</summary>
 internal enum ScanStrategy
 {
-    /// <summary>Channel blocks, unless batch × channels is too small to fill a SIMD vector per core on a long sequence.</summary>
+    /// <summary>Channel blocks, unless batch × channels is too small to fill a SIMD vector per core of a many-core machine on a long sequence.</summary>
     Auto,
 
     /// <summary>Independent (sequence, channel block) lanes, each scanned sequentially over time.</summary>
@@ -20,7 +20,7 @@ internal enum ScanStrategy
 /// CPU kernel of h_t = a_t ⊙ h_{t-1} + x_t (LMU.md §4) and of its backward pass, over raw tensor memory.
 /// Hand-written because no available package scans a first-order linear recurrence: libtorch has no such
 /// op, and as per-step tensor ops it would cost ≈ 9 µs a step instead of nanoseconds.
-/// Parallel over (sequence, channel block) lanes; for tiny batch × channels, over time chunks.
+/// Parallel over (sequence, channel block) lanes; for tiny batch × channels on many cores, over time chunks.
 /// </summary>
 internal static unsafe class LinearRecurrenceKernel
 {
@@ -53,8 +53,8 @@ internal static unsafe class LinearRecurrenceKernel
     }
 
     /// <summary>
-    /// Gradients from ∂L/∂h: ∂L/∂x (x-shaped), ∂L/∂a as [Batch, Time or 1, Channels] (zero-initialised
-    /// by the caller; summed over time when a is time-invariant), and ∂L/∂h0 when gradH0 is not null.
+    /// Gradients from ∂L/∂h: ∂L/∂x (x-shaped), ∂L/∂a as [Batch, Time or 1, Channels] (every row written; when
+    /// a is time-invariant, summed over time into rows the caller zero-initialised), and ∂L/∂h0 when gradH0 is not null.
     /// h is the forward output, h0 the initial state (null for zero).
     /// </summary>
     public static void Backward<T>(ScanGeometry g, T* gradH, T* a, T* h, T* h0, T* gradX, T* gradA, T* gradH0,
@@ -88,7 +88,7 @@ internal static unsafe class LinearRecurrenceKernel
         long off = g.Row(lane.B, s0) + lane.C0, aOff = g.ARow(lane.B, s0, g.ABatch) + lane.C0;
         for (int s = s0; s < s1; s++, off += g.Stride, aOff += g.AStride)
         {
-            ScanRows.Step(a + aOff, prev, x + off, h + off, lane.Width);
+            ScanRows.Step(a + aOff, prev, x + off, h + off, lane.Width, g.Reverse);
             prev = h + off;
         }
     }
@@ -100,14 +100,15 @@ internal static unsafe class LinearRecurrenceKernel
     static void BackLane<T>(ScanGeometry g, BackwardIo<T> io, Lane lane, int s0, int s1, T* ma, T* mg, T* acc)
         where T : unmanaged, INumber<T>
     {
-        for (int s = s1 - 1; s >= s0; s--)
+        var start = (io.H0 is null ? io.Zeros : io.H0 + (long)lane.B * g.Channels) + lane.C0; // h_{-1}
+        long off = g.Row(lane.B, s1 - 1) + lane.C0, aOff = g.ARow(lane.B, s1 - 1, g.ABatch) + lane.C0;
+        long gradAOff = g.ARow(lane.B, s1 - 1, true) + lane.C0;
+        for (int s = s1 - 1; s >= s0; s--, off -= g.Stride, aOff -= g.AStride, gradAOff -= g.AStride)
         {
-            long off = g.Row(lane.B, s) + lane.C0;
-            var hp = s > 0 ? io.H + g.Row(lane.B, s - 1) + lane.C0
-                : (io.H0 is null ? io.Zeros : io.H0 + (long)lane.B * g.Channels) + lane.C0;
-            var gradA = acc is null ? io.GradA + g.ARow(lane.B, s, true) + lane.C0 : acc;
-            ScanRows.BackStep(io.GradH + off, ma, mg, hp, io.GradX + off, gradA, acc is not null, lane.Width);
-            ma = io.A + g.ARow(lane.B, s, g.ABatch) + lane.C0;
+            var hp = s > 0 ? io.H + off - g.Stride : start;
+            var gradA = acc is null ? io.GradA + gradAOff : acc;
+            ScanRows.BackStep(io.GradH + off, ma, mg, hp, io.GradX + off, gradA, acc is not null, lane.Width, !g.Reverse);
+            ma = io.A + aOff;
             mg = io.GradX + off;
         }
     }
@@ -147,7 +148,7 @@ internal static unsafe class LinearRecurrenceKernel
             ScanRows.Fill(p, T.One, lane.Width);
             long off = g.Row(lane.B, bounds[j]) + lane.C0, aOff = g.ARow(lane.B, bounds[j], g.ABatch) + lane.C0;
             for (int s = bounds[j]; s < bounds[j + 1]; s++, off += g.Stride, aOff += g.AStride)
-                ScanRows.ReduceStep(a + aOff, x + off, e, p, lane.Width);
+                ScanRows.ReduceStep(a + aOff, x + off, e, p, lane.Width, g.Reverse);
         });
         for (int l = 0; l < lanes.Length; l++)
         {
@@ -191,7 +192,7 @@ internal static unsafe class LinearRecurrenceKernel
             T* q = Slot(Q, l, j), p = Slot(P, l, j);
             ScanRows.Fill(p, T.One, lane.Width);
             for (int s = bounds[j + 1] - 1; s >= bounds[j]; s--)
-                ScanRows.ReduceBackStep(io.A + g.ARow(lane.B, s, g.ABatch) + lane.C0, io.GradH + g.Row(lane.B, s) + lane.C0, q, p, lane.Width);
+                ScanRows.ReduceBackStep(io.A + g.ARow(lane.B, s, g.ABatch) + lane.C0, io.GradH + g.Row(lane.B, s) + lane.C0, q, p, lane.Width, !g.Reverse);
         });
         for (int l = 0; l < lanes.Length; l++)
         {
@@ -219,18 +220,19 @@ internal static unsafe class LinearRecurrenceKernel
     /// <summary>
     /// Picks the lanes. A lane is a whole sequence, or a block of at least MinBlockBytes of its channels when
     /// rows are wide enough to give every core one: two cores writing neighbouring parts of the same rows
-    /// fight over cache lines (the hardware prefetchers pull the neighbour's lines; measured 3–4× slower
-    /// than one core for 64–512-channel rows). With fewer lanes than cores, time chunks pay only when a lane
-    /// is too narrow to fill a SIMD vector per core (latency-bound); wider lanes are bandwidth-bound on one core
-    /// already, and chunking adds half again the memory traffic.
+    /// fight over cache lines (most likely the prefetchers pulling the neighbour's lines; measured 3.7–7× slower
+    /// than one core for 64–512-channel rows). With fewer lanes than cores, Auto picks time chunks only for
+    /// lanes narrower than a SIMD vector per core and only on machines with more than two cores: chunking
+    /// adds half again the memory traffic, and on the 2-core development machine it measured 1.1–2.4× slower
+    /// than one core per sequence even at 4 channels (docs/BENCHMARKS.md).
     /// </summary>
     static Lane[] Plan<T>(ScanGeometry g, ref ScanStrategy strategy) where T : unmanaged
     {
         int cores = Environment.ProcessorCount;
-        int maxBlocks = Math.Max(1, g.Channels * sizeof(T) / MinBlockBytes);
+        int maxBlocks = (int)Math.Max(1, (long)g.Channels * sizeof(T) / MinBlockBytes);
         int blocks = strategy == ScanStrategy.TimeChunks ? 1 : Math.Min(maxBlocks, (cores + g.Batch - 1) / g.Batch);
         if (strategy == ScanStrategy.Auto)
-            strategy = (long)g.Batch * blocks < cores && (long)g.Batch * g.Channels < (long)cores * Vector<T>.Count
+            strategy = cores > 2 && (long)g.Batch * blocks < cores && (long)g.Batch * g.Channels < (long)cores * Vector<T>.Count
                 && g.Time >= 2 * MinChunk ? ScanStrategy.TimeChunks : ScanStrategy.ChannelBlocks;
         if (strategy == ScanStrategy.TimeChunks) blocks = 1;
         if (g.Time < 2) strategy = ScanStrategy.ChannelBlocks;

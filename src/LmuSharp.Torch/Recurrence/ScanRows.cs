@@ -7,17 +7,23 @@ namespace LmuSharp.Torch.Recurrence;
 /// The per-time-step row operations of the linear-recurrence kernel: elementwise over n channels,
 /// SIMD with <see cref="Vector{T}"/> and a scalar tail. Multiply and add stay separate (no fused
 /// multiply-add), so the sequential kernel reproduces the plain loop bit for bit.
+/// The scan steps take a direction: a pass that walks time backwards through memory walks each row backwards
+/// too, so every stream is one monotone run that the hardware prefetchers follow across rows (measured faster
+/// for wide rows than jumping back a row and reading it forwards).
 /// </summary>
 internal static unsafe class ScanRows
 {
     /// <summary>Forward step: h = a ⊙ p + x (p = h_{t-1}).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Step<T>(T* a, T* p, T* x, T* h, int n) where T : unmanaged, INumber<T>
+    public static void Step<T>(T* a, T* p, T* x, T* h, int n, bool descending) where T : unmanaged, INumber<T>
     {
-        int j = 0;
-        for (; j <= n - Vector<T>.Count; j += Vector<T>.Count)
+        int blocks = n / Vector<T>.Count;
+        for (int k = 0; k < blocks; k++)
+        {
+            int j = (descending ? blocks - 1 - k : k) * Vector<T>.Count;
             (Vector.Load(a + j) * Vector.Load(p + j) + Vector.Load(x + j)).Store(h + j);
-        for (; j < n; j++) h[j] = a[j] * p[j] + x[j];
+        }
+        for (int j = blocks * Vector<T>.Count; j < n; j++) h[j] = a[j] * p[j] + x[j];
     }
 
     /// <summary>
@@ -25,18 +31,19 @@ internal static unsafe class ScanRows
     /// ∂L/∂a_t = g ⊙ hp (hp = h_{t-1}), stored, or added when a is shared across time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void BackStep<T>(T* gradH, T* ma, T* mg, T* hp, T* gradX, T* gradA, bool accumulate, int n)
+    public static void BackStep<T>(T* gradH, T* ma, T* mg, T* hp, T* gradX, T* gradA, bool accumulate, int n, bool descending)
         where T : unmanaged, INumber<T>
     {
-        int j = 0;
-        for (; j <= n - Vector<T>.Count; j += Vector<T>.Count)
+        int blocks = n / Vector<T>.Count;
+        for (int k = 0; k < blocks; k++)
         {
+            int j = (descending ? blocks - 1 - k : k) * Vector<T>.Count;
             var g = Vector.Load(gradH + j) + Vector.Load(ma + j) * Vector.Load(mg + j);
             g.Store(gradX + j);
             var ga = g * Vector.Load(hp + j);
             (accumulate ? Vector.Load(gradA + j) + ga : ga).Store(gradA + j);
         }
-        for (; j < n; j++)
+        for (int j = blocks * Vector<T>.Count; j < n; j++)
         {
             var g = gradH[j] + ma[j] * mg[j];
             gradX[j] = g;
@@ -46,16 +53,17 @@ internal static unsafe class ScanRows
 
     /// <summary>Chunk reduction, forward: e = a ⊙ e + x (the chunk's end state from a zero start); p = a ⊙ p (Π a).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ReduceStep<T>(T* a, T* x, T* e, T* p, int n) where T : unmanaged, INumber<T>
+    public static void ReduceStep<T>(T* a, T* x, T* e, T* p, int n, bool descending) where T : unmanaged, INumber<T>
     {
-        int j = 0;
-        for (; j <= n - Vector<T>.Count; j += Vector<T>.Count)
+        int blocks = n / Vector<T>.Count;
+        for (int k = 0; k < blocks; k++)
         {
+            int j = (descending ? blocks - 1 - k : k) * Vector<T>.Count;
             var av = Vector.Load(a + j);
             (av * Vector.Load(e + j) + Vector.Load(x + j)).Store(e + j);
             (av * Vector.Load(p + j)).Store(p + j);
         }
-        for (; j < n; j++)
+        for (int j = blocks * Vector<T>.Count; j < n; j++)
         {
             e[j] = a[j] * e[j] + x[j];
             p[j] = a[j] * p[j];
@@ -64,16 +72,17 @@ internal static unsafe class ScanRows
 
     /// <summary>Chunk reduction, backward: q = a ⊙ (∂L/∂h + q) (the carry a_t ⊙ g_t from a zero start); p = a ⊙ p.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ReduceBackStep<T>(T* a, T* gradH, T* q, T* p, int n) where T : unmanaged, INumber<T>
+    public static void ReduceBackStep<T>(T* a, T* gradH, T* q, T* p, int n, bool descending) where T : unmanaged, INumber<T>
     {
-        int j = 0;
-        for (; j <= n - Vector<T>.Count; j += Vector<T>.Count)
+        int blocks = n / Vector<T>.Count;
+        for (int k = 0; k < blocks; k++)
         {
+            int j = (descending ? blocks - 1 - k : k) * Vector<T>.Count;
             var av = Vector.Load(a + j);
             (av * (Vector.Load(gradH + j) + Vector.Load(q + j))).Store(q + j);
             (av * Vector.Load(p + j)).Store(p + j);
         }
-        for (; j < n; j++)
+        for (int j = blocks * Vector<T>.Count; j < n; j++)
         {
             q[j] = a[j] * (gradH[j] + q[j]);
             p[j] = a[j] * p[j];
@@ -81,7 +90,7 @@ internal static unsafe class ScanRows
     }
 
     /// <summary>Carry across a chunk: y = p ⊙ c + e.</summary>
-    public static void Carry<T>(T* p, T* c, T* e, T* y, int n) where T : unmanaged, INumber<T> => Step(p, c, e, y, n);
+    public static void Carry<T>(T* p, T* c, T* e, T* y, int n) where T : unmanaged, INumber<T> => Step(p, c, e, y, n, descending: false);
 
     /// <summary>y = u ⊙ v.</summary>
     public static void Multiply<T>(T* u, T* v, T* y, int n) where T : unmanaged, INumber<T>
