@@ -128,6 +128,35 @@ public class RuntimeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_stream_moves_from_a_batch_to_a_single_stream_and_back_exactly()
+    {
+        var b = Architectures["stack: lmu_cell lstm → parallel_lmu → gilr → dense"]();
+        var model = Model(b);
+        var inputs = Enumerable.Range(0, 3).Select(s => Inputs(b.InputSize, 60, 70 + s)).ToArray();
+        var batch = model.CreateBatch(3);
+        var xs = new float[3 * model.InputSize];
+        var ys = new float[3 * model.OutputSize];
+        void StepBatch(int t)
+        {
+            for (int s = 0; s < 3; s++) inputs[s][t].CopyTo(xs, s * model.InputSize);
+            batch.Step(xs, ys);
+        }
+        var alone = Run(model.CreateStream(), inputs[1]);
+        for (int t = 0; t < 20; t++) StepBatch(t);
+        var moved = model.CreateStream();
+        moved.LoadState(batch.SaveState(1));
+        Assert.Equal(alone[20..40], Run(moved, inputs[1][20..40]));
+        batch.LoadState(2, moved.SaveState()); // and back, into another slot
+        for (int t = 40; t < 60; t++)
+        {
+            for (int s = 0; s < 3; s++) (s == 2 ? inputs[1][t] : inputs[s][t]).CopyTo(xs, s * model.InputSize);
+            batch.Step(xs, ys);
+            Assert.Equal(alone[t], ys[(2 * model.OutputSize)..]);
+        }
+        Assert.Equal(batch.StateByteCount, 16 + 4 * model.StateFloats);
+    }
+
+    [Fact]
     public void Reset_returns_to_the_zero_state()
     {
         var b = Architectures["lmu_cell lstm"]();
