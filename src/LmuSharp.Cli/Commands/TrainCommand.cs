@@ -26,7 +26,7 @@ static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "TorchSharp intra-op threads (0: all cores)." };
         var samples = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (0: all)." };
         var length = new Option<int?>("--length") { Description = "Sequence length, for tasks where it is a choice." };
-        var output = new Option<string?>("--output", "-o") { Description = "Run directory (default: runs/<task>-<model>)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Run directory (default: a new runs/<task>-<model>/<date-time>; with --resume, the latest one)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory with the task's data files (default: fetched once into a cache)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --output from its last checkpoint." };
         var json = new Option<bool>("--json") { Description = "Print the final result as JSON on stdout (progress goes to stderr)." };
@@ -55,10 +55,18 @@ static class TrainCommand
                 TrainSamples = parse.GetValue(samples) ?? defaults.TrainSamples,
                 Length = parse.GetValue(length) ?? defaults.Length,
             };
-            var directory = parse.GetValue(output) ?? Path.Combine("runs", $"{t.Name}-{config.Model}");
+            var directory = parse.GetValue(output) ?? DefaultOutput(t, config.Model, parse.GetValue(resume));
             return Execute(t, config.Validate(), directory, parse.GetValue(dataDir), parse.GetValue(resume), parse.GetValue(json));
         });
         return command;
+    }
+
+    /// <summary>A fresh time-stamped run directory, or with --resume the latest existing one.</summary>
+    static string DefaultOutput(ITask task, string model, bool resume)
+    {
+        var parent = Path.Combine("runs", $"{task.Name}-{model}");
+        if (!resume) return Path.Combine(parent, DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+        return Directory.Exists(parent) ? Directory.GetDirectories(parent).Order(StringComparer.Ordinal).LastOrDefault() ?? parent : parent;
     }
 
     static int Execute(ITask task, TrainConfig config, string output, string? dataDir, bool resume, bool json)
