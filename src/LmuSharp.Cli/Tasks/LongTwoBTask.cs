@@ -50,7 +50,9 @@ sealed class LongTwoBTask : ITask
             }
             return new Split(torch.tensor(tokens, [count, length, 1]), torch.tensor(labels));
         }
-        return new TaskData(Make(config.TrainSamples > 0 ? config.TrainSamples : 1024), Make(128), Make(256));
+        // Held-out sets of 128 and 256 sequences, fewer for very long ones (each 1M-step sequence is 8 MB of tokens).
+        int heldOut = Math.Clamp((1 << 24) / length, 4, 128);
+        return new TaskData(Make(config.TrainSamples > 0 ? config.TrainSamples : 256), Make(heldOut), Make(2 * heldOut));
     }
 
     public nn.Module<Tensor, Tensor> Build(TrainConfig config) => new Model(config.Hidden, config.Length > 0 ? config.Length : 8192);
