@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace LmuSharp.Cli.Benchmarks;
 
 /// <summary>How long to measure one thing: warm-up runs, then timed runs until either limit is reached.</summary>
-/// <param name="Warmup">Untimed runs first (JIT, caches, allocator).</param>
+/// <param name="Warmup">Untimed runs first (JIT, caches, allocator); fewer when they exceed <paramref name="MaxSeconds"/>.</param>
 /// <param name="MaxRuns">At most this many timed runs.</param>
 /// <param name="MaxSeconds">Stop timing once this much wall time has been spent (after at least one timed run).</param>
 sealed record Budget(int Warmup, int MaxRuns, double MaxSeconds)
@@ -28,9 +28,10 @@ static class Timing
     /// <summary>Times <paramref name="timed"/>; <paramref name="prepare"/> and <paramref name="cleanup"/> run around each run, untimed.</summary>
     public static Measurement Measure(Action timed, Budget budget, Action? prepare = null, Action? cleanup = null)
     {
-        for (int i = 0; i < budget.Warmup; i++) Run(timed, prepare, cleanup);
-        var times = new List<double>();
         var total = Stopwatch.StartNew();
+        for (int i = 0; i < budget.Warmup && (i == 0 || total.Elapsed.TotalSeconds < budget.MaxSeconds); i++) Run(timed, prepare, cleanup);
+        var times = new List<double>();
+        total.Restart();
         while (times.Count < budget.MaxRuns && (times.Count == 0 || total.Elapsed.TotalSeconds < budget.MaxSeconds))
             times.Add(Run(timed, prepare, cleanup));
         times.Sort();
