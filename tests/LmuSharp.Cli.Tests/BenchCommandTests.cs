@@ -50,11 +50,11 @@ public class BenchCommandTests
         Assert.Equal(ms[1] / ms[0], Finding(train, "speedup"), 6);
 
         var memory = tables["memory"].GetProperty("rows").EnumerateArray().GroupBy(r => r.GetProperty("group").GetString()).ToArray();
-        Assert.Equal(["T = 100", "T = 1,000"], memory.Select(g => g.Key));
+        Assert.Equal(["T = 100", "T = 1,000"], memory.Select(g => g.Key![..g.Key!.IndexOf(" (auto: ", StringComparison.Ordinal)]));
         foreach (var group in memory)
         {
-            Assert.Equal(["fft", "raw", "chunked", "sequential"], group.Select(r => r.GetProperty("label").GetString()!.Replace(" (auto)", "")));
-            Assert.Single(group, r => r.GetProperty("label").GetString()!.EndsWith(" (auto)", StringComparison.Ordinal));
+            Assert.Equal(["fft", "raw", "chunked", "sequential"], group.Select(r => r.GetProperty("label").GetString()));
+            Assert.Contains(group.Key!.Split("(auto: ")[1].TrimEnd(')'), new[] { "fft", "raw", "chunked" });
             Assert.Equal(1.0, group.Min(r => r.GetProperty("relative_to_fastest").GetDouble()), 12);
         }
 

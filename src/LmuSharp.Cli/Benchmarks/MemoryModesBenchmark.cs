@@ -28,7 +28,7 @@ static class MemoryModesBenchmark
             string picked = auto.ModeFor(time).ToString().ToLowerInvariant();
             double fastest = ms.Values.Min(), slowdown = ms[picked] / fastest - 1;
             foreach (var mode in Modes)
-                rows.Add(new($"T = {time:N0}", mode + (mode == picked ? " (auto)" : ""), [ms[mode], ms[mode] / fastest, batch * time / ms[mode] / 1e3]));
+                rows.Add(new($"T = {time:N0} (auto: {picked})", mode, [ms[mode], ms[mode] / fastest, batch * time / ms[mode] / 1e3]));
             findings.Add(new($"auto_T{time}", $"T = {time:N0}: auto picks {picked}; fastest is {ms.MinBy(p => p.Value).Key}; auto is slower by",
                 100 * slowdown, "%", "≤ 20%", slowdown <= 0.2));
         }
