@@ -23,7 +23,7 @@ static class BenchReport
         AnsiConsole.Write(grid);
         foreach (var f in table.Findings)
         {
-            string verdict = f.Met switch { true => "[green]met[/]", false => "[red]not met[/]", null => "reported" };
+            string verdict = f.Met switch { true => "[green]met[/]", false => "[red]not met[/]", null => "not judged" };
             AnsiConsole.MarkupLine($"  {Markup.Escape(f.Text)}: [bold]{f.Value.ToString("F1", CultureInfo.InvariantCulture)}{f.Unit}[/] (bar {Markup.Escape(f.Bar)}: {verdict})");
         }
         AnsiConsole.WriteLine();

@@ -6,7 +6,7 @@ sealed record BenchColumn(string Key, string Header, string Format);
 /// <summary>One measured configuration. <paramref name="Group"/> (e.g. a size) groups rows in the chart; null values print as "–".</summary>
 sealed record BenchRow(string Group, string Label, IReadOnlyList<double?> Values);
 
-/// <summary>A ratio the issues set a bar for (or simply report): its value and unit (× or %), the bar in words, and whether it was met (null: no bar).</summary>
+/// <summary>A ratio the issues set a bar for (or simply report): its value and unit (× or %), the bar in words, and whether it was met (null: no bar, or --quick sizes the bar does not apply to).</summary>
 sealed record BenchFinding(string Key, string Text, double Value, string Unit, string Bar, bool? Met);
 
 /// <summary>The result of one `lmu bench` table, as printed, written to JSON and charted.</summary>

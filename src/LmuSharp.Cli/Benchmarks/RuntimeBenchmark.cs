@@ -22,7 +22,8 @@ static class RuntimeBenchmark
         var budget = Budget.For(quick);
         var rows = new List<BenchRow>();
         var findings = new List<BenchFinding>();
-        foreach (var model in new[] { RuntimeModels.PsMnist(), RuntimeModels.KeywordSpotting() })
+        var models = new[] { StreamingModel.PsMnist(), StreamingModel.KeywordSpotting() };
+        foreach (var model in models)
             foreach (int streams in StreamCounts)
             {
                 double runtime = Runtime(model.Runtime, streams, steps, budget), torch = Torch(model, streams, steps, budget);
@@ -36,7 +37,7 @@ static class RuntimeBenchmark
         foreach (int order in new[] { 256, 468 })
             foreach (int streams in StreamCounts)
             {
-                double seconds = Runtime(RuntimeModels.MemoryOnly(order), streams, steps, budget);
+                double seconds = Runtime(StreamingModel.MemoryOnly(order), streams, steps, budget);
                 double gflops = streams * (2.0 * order * order + 2.0 * order) / seconds / 1e9, share = gflops / peak;
                 rows.Add(new("memory update", $"order {order}, {streams} stream{(streams > 1 ? "s" : "")}", [1e6 * seconds, streams / seconds, gflops, 100 * share]));
                 double bar = streams == 1 ? 0.25 : 0.5;
@@ -44,7 +45,7 @@ static class RuntimeBenchmark
                     100 * share, "%", $"≥ {100 * bar:F0}%", share >= bar));
             }
         return new BenchTable(Name, "Streaming runtime step vs TorchSharp single-step inference; memory-update GFLOP/s vs FMA peak",
-            $"float32, random weights; psMNIST: {RuntimeModels.PsMnist().Description}; KWS: {RuntimeModels.KeywordSpotting().Description}; " +
+            $"float32, random weights; {string.Join("; ", models.Select(m => $"{m.Name}: {m.Description}"))}; " +
             "memory update: one channel, no hidden layer, 2d² + 2d flops a stream-step; µs/step: one step of all streams; " +
             "steps/s: stream-steps per second; the runtime is single-threaded",
             [new("us_per_step", "µs/step", "F1"), new("stream_steps_per_second", "steps/s", "N0"),
@@ -65,7 +66,7 @@ static class RuntimeBenchmark
     }
 
     /// <summary>Seconds per step of the TorchSharp model's <c>step</c> and head on a [streams, inputs] batch, state carried.</summary>
-    static double Torch(RuntimeModels model, int streams, int steps, Budget budget)
+    static double Torch(StreamingModel model, int streams, int steps, Budget budget)
     {
         manual_seed(0);
         var (lmu, head) = model.Torch();

@@ -37,8 +37,8 @@ static class ScanBenchmark
             rows.Add(Row(group, "scan forward", forward, elements, 12, copyRate));
             rows.Add(Row(group, "scan backward", backward, elements, 20, copyRate));
             double forwardShare = 12 * elements / forward.Median / copyRate, backwardShare = 20 * elements / backward.Median / copyRate;
-            findings.Add(new($"forward_of_copy_{b}x{t}x{c}", $"{group}: forward GB/s as a share of copy GB/s", 100 * forwardShare, "%", "≥ 60%", forwardShare >= 0.6));
-            findings.Add(new($"backward_of_copy_{b}x{t}x{c}", $"{group}: backward GB/s as a share of copy GB/s", 100 * backwardShare, "%", "≥ 40%", backwardShare >= 0.4));
+            findings.Add(new($"forward_of_copy_{b}x{t}x{c}", $"{group}: forward GB/s as a share of copy GB/s", 100 * forwardShare, "%", "≥ 60% at full size", quick ? null : forwardShare >= 0.6));
+            findings.Add(new($"backward_of_copy_{b}x{t}x{c}", $"{group}: backward GB/s as a share of copy GB/s", 100 * backwardShare, "%", "≥ 40% at full size", quick ? null : backwardShare >= 0.4));
         }
 
         foreach (var (pb, pt, pc) in perStepShapes)

@@ -26,7 +26,7 @@ static class TrainStepBenchmark
             $"order {order}, θ = 784, T = {time}, batch {batch}, hidden {hidden} (Linear + ReLU over [m; x]), 10 classes, float32",
             [new("ms_per_step", "ms/step", "F1"), new("samples_per_second", "samples/s", "N0"), new("runs", "timed steps", "F0")],
             [Row("parallel LMU, final mode", parallel, batch), Row("sequential LMU", sequential, batch)],
-            [new("speedup", "parallel (final) over sequential", speedup, "×", "≥ 100×", speedup >= 100)],
+            [new("speedup", "parallel (final) over sequential", speedup, "×", "≥ 100× at full size", quick ? null : speedup >= 100)],
             "ms_per_step", ChartLog: true);
     }
 

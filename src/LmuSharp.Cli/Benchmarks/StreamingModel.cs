@@ -8,13 +8,13 @@ using static TorchSharp.torch;
 namespace LmuSharp.Cli.Benchmarks;
 
 /// <summary>
-/// The models timed by the `runtime` table, each as a random-weight runtime model (docs/FORMAT.md names) and as
+/// A model timed by the `runtime` table, as a random-weight runtime model (docs/FORMAT.md names) and as a factory of
 /// the TorchSharp model of the same shape (weights do not change the cost of a step).
 /// </summary>
-sealed record RuntimeModels(string Name, string Description, LmuModel Runtime, Func<(Lmu Lmu, nn.Module<Tensor, Tensor> Head)> Torch)
+sealed record StreamingModel(string Name, string Description, LmuModel Runtime, Func<(Lmu Lmu, nn.Module<Tensor, Tensor> Head)> Torch)
 {
     /// <summary>psMNIST parallel LMU (Chilkuri &amp; Eliasmith 2021): 1 input, order 468 (θ = 784), hidden 346 (ReLU over [m; x]), 10 classes.</summary>
-    public static RuntimeModels PsMnist() => new("psMNIST", "parallel LMU, order 468, θ = 784, hidden 346 (Linear + ReLU over [m; x]), dense 10",
+    public static StreamingModel PsMnist() => new("psMNIST", "parallel LMU, order 468, θ = 784, hidden 346 (Linear + ReLU over [m; x]), dense 10",
         Build(1, new Layer("parallel_lmu", 1, 468, 784, 346, "linear"), new Layer("dense", 346, 0, 0, 10, "")),
         () => (new Lmu(new LmuOptions(1, 468, 784)
         {
@@ -22,7 +22,7 @@ sealed record RuntimeModels(string Name, string Description, LmuModel Runtime, F
         }, LmuImplementation.Parallel), nn.Linear(346, 10)));
 
     /// <summary>Keyword-spotting-sized LMU cell: 40 features, order 64 (θ = 100), LSTM hidden 128 fed back to the memory, 12 classes.</summary>
-    public static RuntimeModels KeywordSpotting() => new("KWS", "LMU cell, 40 inputs, order 64, θ = 100, LSTM hidden 128 (hidden → memory), dense 12",
+    public static StreamingModel KeywordSpotting() => new("KWS", "LMU cell, 40 inputs, order 64, θ = 100, LSTM hidden 128 (hidden → memory), dense 12",
         Build(40, new Layer("lmu_cell", 40, 64, 100, 128, "lstm"), new Layer("dense", 128, 0, 0, 12, "")),
         () => (new Lmu(new LmuOptions(40, 64, 100)
         {
