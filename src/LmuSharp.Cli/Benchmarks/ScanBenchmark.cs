@@ -52,7 +52,7 @@ static class ScanBenchmark
             rows.Add(Row(group, "scan forward", scan, elements, 12, null));
             rows.Add(Row(group, "per-step TorchSharp ops", perStep, elements, 12, null));
             double speedup = perStep.Median / scan.Median;
-            findings.Add(new($"speedup_over_per_step_{pb}x{pt}x{pc}", $"{group}: scan forward over per-step TorchSharp ops", speedup, "×", "none (≈ 1000× expected)", null));
+            findings.Add(new($"speedup_over_per_step_{pb}x{pt}x{pc}", $"{group}: scan forward over per-step TorchSharp ops", speedup, "×", "none; ≈ 1000× expected", null));
         }
         return new BenchTable(Name, "Linear recurrence scan: forward and backward throughput vs memory copy and vs per-step TorchSharp ops",
             "h_t = a_t ⊙ h_{t−1} + x_t, float32, shapes [batch, time, channels], a of full shape, no h0; backward timed alone (forward done untimed)",
