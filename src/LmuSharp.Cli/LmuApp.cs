@@ -18,6 +18,7 @@ static class LmuApp
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(TasksCommand.Create());
         root.Subcommands.Add(CapacityCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

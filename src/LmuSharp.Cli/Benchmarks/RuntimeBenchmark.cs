@@ -1,0 +1,82 @@
+using LmuSharp.Runtime;
+using LmuSharp.Torch;
+using static TorchSharp.torch;
+
+namespace LmuSharp.Cli.Benchmarks;
+
+/// <summary>
+/// Table `runtime` (issue 6): one step of the dependency-free streaming runtime (src/LmuSharp) for a psMNIST
+/// and a keyword-spotting-sized model, one stream and 64 streams batched, against the TorchSharp model's own
+/// single-step inference of the same model (the layer's <c>step</c> + the dense head, no autograd); and the memory update's GFLOP/s
+/// (a memory-only model) against one core's FMA peak measured in the same run.
+/// </summary>
+static class RuntimeBenchmark
+{
+    public const string Name = "runtime";
+
+    static readonly int[] StreamCounts = [1, 64];
+
+    public static BenchTable Run(bool quick)
+    {
+        int steps = quick ? 10 : 100; // steps per timed run
+        var budget = Budget.For(quick);
+        var rows = new List<BenchRow>();
+        var findings = new List<BenchFinding>();
+        using var psMnist = StreamingModel.PsMnist();
+        using var keywordSpotting = StreamingModel.KeywordSpotting();
+        StreamingModel[] models = [psMnist, keywordSpotting];
+        foreach (var model in models)
+            foreach (int streams in StreamCounts)
+            {
+                double runtime = Runtime(model.Runtime, streams, steps, budget), torch = Torch(model, streams, steps, budget);
+                rows.Add(StepRow(model.Name, $"runtime, {streams} stream{(streams > 1 ? "s" : "")}", runtime, streams));
+                rows.Add(StepRow(model.Name, $"TorchSharp step, {streams} stream{(streams > 1 ? "s" : "")}", torch, streams));
+                findings.Add(new($"speedup_{model.Name}_{streams}", $"{model.Name}, {streams} stream(s): runtime over TorchSharp step", torch / runtime, "×", "> 1×", torch > runtime));
+            }
+
+        double peak = FmaPeak.Gflops(1 << 20, quick ? 5 : 20);
+        rows.Add(new("memory update", "FMA peak, one core", [null, null, peak, 100]));
+        foreach (int order in new[] { 256, 468 })
+            foreach (int streams in StreamCounts)
+            {
+                double seconds = Runtime(StreamingModel.MemoryOnly(order), streams, steps, budget);
+                double gflops = streams * (2.0 * order * order + 2.0 * order) / seconds / 1e9, share = gflops / peak;
+                rows.Add(new("memory update", $"order {order}, {streams} stream{(streams > 1 ? "s" : "")}", [1e6 * seconds, streams / seconds, gflops, 100 * share]));
+                double bar = streams == 1 ? 0.25 : 0.5;
+                findings.Add(new($"memory_update_of_peak_{order}_{streams}", $"memory update, order {order}, {streams} stream(s): share of one core's FMA peak",
+                    100 * share, "%", $"≥ {100 * bar:F0}%", share >= bar));
+            }
+        return new BenchTable(Name, "Streaming runtime step vs TorchSharp single-step inference; memory-update GFLOP/s vs FMA peak",
+            $"float32, seeded initial weights, the runtime running the TorchSharp model's export; {string.Join("; ", models.Select(m => $"{m.Name}: {m.Description}"))}; " +
+            "memory update: one channel, no hidden layer, 2d² + 2d flops a stream-step; µs/step: one step of all streams; " +
+            "steps/s: stream-steps per second; the runtime is single-threaded",
+            [new("us_per_step", "µs/step", "F1"), new("stream_steps_per_second", "steps/s", "N0"),
+             new("gflops", "GFLOP/s", "F1"), new("percent_of_peak", "% peak", "F0")],
+            rows, findings, "stream_steps_per_second", ChartLog: true);
+    }
+
+    static BenchRow StepRow(string model, string label, double seconds, int streams) => new(model, label, [1e6 * seconds, streams / seconds, null, null]);
+
+    /// <summary>Seconds per step of all <paramref name="streams"/> streams through <see cref="LmuBatch.Step"/>.</summary>
+    static double Runtime(LmuModel model, int streams, int steps, Budget budget)
+    {
+        var batch = model.CreateBatch(streams);
+        var random = new Random(3);
+        var x = Enumerable.Range(0, streams * model.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+        var y = new float[streams * model.OutputSize];
+        return Timing.Measure(() => { for (int t = 0; t < steps; t++) batch.Step(x, y); }, budget).Median / steps;
+    }
+
+    /// <summary>Seconds per step of the TorchSharp model's <c>step</c> and head on a [streams, inputs] batch, state carried.</summary>
+    static double Torch(StreamingModel model, int streams, int steps, Budget budget)
+    {
+        using var x = rand(streams, model.Runtime.InputSize);
+        return Timing.Measure(() =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            LmuState? state = null;
+            for (int t = 0; t < steps; t++) state = model.TorchStep(x, state);
+        }, budget).Median / steps;
+    }
+}
