@@ -51,7 +51,7 @@ sealed class LongTwoBTask : ITask
             return new Split(torch.tensor(tokens, [count, length, 1]), torch.tensor(labels));
         }
         // Held-out sets of 128 and 256 sequences, fewer for very long ones (each 1M-step sequence is 8 MB of tokens).
-        int heldOut = Math.Clamp((1 << 24) / length, 4, 128);
+        int heldOut = Math.Clamp((1 << 22) / length, 2, 128);
         return new TaskData(Make(config.TrainSamples > 0 ? config.TrainSamples : 256), Make(heldOut), Make(2 * heldOut));
     }
 
