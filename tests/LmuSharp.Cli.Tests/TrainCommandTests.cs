@@ -72,6 +72,26 @@ public class TrainCommandTests
                      File.ReadAllText(Path.Combine(work, "killed", "metrics.jsonl")).Split('\n').Select(WithoutTime));
     }
 
+    [Fact]
+    public void Init_starts_a_new_run_from_a_checkpoints_weights()
+    {
+        var data = TinyMnist.Write();
+        var work = LmuProcess.TempDirectory();
+        var source = Train(work, data, "source", "--epochs", "2");
+        Assert.True(source.ExitCode == 0, source.Stderr);
+        // With a vanishing learning rate the warm-started model is the source's best model.
+        var warm = LmuProcess.Run(work, ["train", "psmnist", "--data-dir", data, "-o", "warm", "--json", "--epochs", "1", "--init", "source/best.ckpt",
+            .. Small.Select(a => a == "0.005" ? "1e-30" : a)]);
+        Assert.True(warm.ExitCode == 0, warm.Stderr);
+        Assert.Equal(JsonDocument.Parse(source.Stdout).RootElement.GetProperty("validation").GetDouble(),
+                     JsonDocument.Parse(warm.Stdout).RootElement.GetProperty("validation").GetDouble());
+
+        var mismatch = LmuProcess.Run(work, ["train", "psmnist", "--data-dir", data, "-o", "mismatch", "--epochs", "1", "--init", "source/best.ckpt",
+            .. Small.Select(a => a == "32" ? "8" : a)]); // order and hidden 8 instead of 32
+        Assert.Equal(2, mismatch.ExitCode);
+        Assert.Contains("do not fit", mismatch.Stderr);
+    }
+
     /// <summary>A metrics line without its wall-clock field.</summary>
     static string WithoutTime(string line) =>
         line.Length == 0 ? line : System.Text.RegularExpressions.Regex.Replace(line, "\"seconds\":[^,}]*", "");

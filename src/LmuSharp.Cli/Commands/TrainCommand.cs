@@ -29,11 +29,12 @@ static class TrainCommand
         var output = new Option<string?>("--output", "-o") { Description = "Run directory (default: a new runs/<task>-<model>/<date-time>; with --resume, the latest one)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory with the task's data files (default: fetched once into a cache)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --output from its last checkpoint." };
+        var init = new Option<string?>("--init") { Description = "Start from the weights of this checkpoint (same architecture), e.g. one trained on shorter sequences." };
         var json = new Option<bool>("--json") { Description = "Print the final result as JSON on stdout (progress goes to stderr)." };
 
         var command = new Command("train", "Train a model on one of the papers' tasks, with the paper's configuration as defaults.")
         {
-            task, model, order, theta, hidden, mode, epochs, batch, lr, schedule, dropout, seed, threads, samples, length, output, dataDir, resume, json,
+            task, model, order, theta, hidden, mode, epochs, batch, lr, schedule, dropout, seed, threads, samples, length, output, dataDir, resume, init, json,
         };
         command.SetAction(parse =>
         {
@@ -56,7 +57,7 @@ static class TrainCommand
                 Length = parse.GetValue(length) ?? defaults.Length,
             };
             var directory = parse.GetValue(output) ?? DefaultOutput(t, config.Model, parse.GetValue(resume));
-            return Execute(t, config.Validate(), directory, parse.GetValue(dataDir), parse.GetValue(resume), parse.GetValue(json));
+            return Execute(t, config.Validate(), directory, parse.GetValue(dataDir), parse.GetValue(resume), parse.GetValue(init), parse.GetValue(json));
         });
         return command;
     }
@@ -69,11 +70,13 @@ static class TrainCommand
         return Directory.Exists(parent) ? Directory.GetDirectories(parent).Order(StringComparer.Ordinal).LastOrDefault() ?? parent : parent;
     }
 
-    static int Execute(ITask task, TrainConfig config, string output, string? dataDir, bool resume, bool json)
+    static int Execute(ITask task, TrainConfig config, string output, string? dataDir, bool resume, string? init, bool json)
     {
         var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
         var last = Path.Combine(output, Trainer.LastCheckpoint);
         TrainProgress? progress = null;
+        if (resume && init is not null) throw new UserError("--init starts a new run from other weights; it cannot be combined with --resume.");
+        if (init is not null && !File.Exists(init)) throw new UserError($"--init: checkpoint '{init}' does not exist.");
         if (resume)
         {
             if (!File.Exists(last)) throw new UserError($"--resume: '{output}' holds no {Trainer.LastCheckpoint} to continue; start a new run without --resume.");
@@ -85,7 +88,7 @@ static class TrainCommand
         Directory.CreateDirectory(output);
 
         using var data = task.Load(config, dataDir, message => console.MarkupLine(Markup.Escape(message)));
-        var trainer = new Trainer(task, config, output, console);
+        var trainer = new Trainer(task, config, output, console) { InitialWeights = init };
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; trainer.RequestStop(); };
         Console.CancelKeyPress += onCancel;
         RunResult result;

@@ -29,6 +29,9 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     /// <summary>Seconds of training so far, across resumed processes.</summary>
     double Elapsed => _priorSeconds + _clock.Elapsed.TotalSeconds;
 
+    /// <summary>A checkpoint whose model weights a new run starts from (warm start), or null.</summary>
+    public string? InitialWeights { get; init; }
+
     /// <summary>Stop after the current batch, saving a resumable checkpoint (Ctrl-C).</summary>
     public void RequestStop() => _stop = true;
 
@@ -40,6 +43,11 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         using var optimizer = optim.Adam(model.parameters(), config.LearningRate);
         var progress = resumeFrom ?? new TrainProgress(0, 0, 0, [], 0, double.NaN, 0);
         _priorSeconds = progress.Elapsed;
+        if (resumeFrom is null && InitialWeights is not null)
+        {
+            Checkpoint.Restore(InitialWeights, model, optimizer: null);
+            console.MarkupLine($"Starting from the weights of {Markup.Escape(InitialWeights)}.");
+        }
         if (resumeFrom is not null)
         {
             Checkpoint.Restore(Path.Combine(output, LastCheckpoint), model, optimizer);
