@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using LmuSharp.Cli.Benchmarks;
 using BenchmarkDotNet.Running;
 using LmuSharp.Memory;
 using LmuSharp.Runtime;
@@ -13,6 +14,7 @@ namespace LmuSharp.Bench;
 [Config(typeof(GflopsConfig))]
 public class MemoryUpdateBenchmarks : IFlopCount
 {
+    const int PeakIterations = 1 << 20;
     MemoryStep _memory = null!;
     float[] _m = null!, _u = null!, _scratch = null!, _aBar = null!, _bBar = null!, _next = null!;
 
@@ -61,20 +63,20 @@ public class MemoryUpdateBenchmarks : IFlopCount
         }
     }
 
-    /// <summary>FMA peak with 256-bit vectors (see <see cref="FmaPeak"/>).</summary>
+    /// <summary>FMA peak with 256-bit vectors (src/LmuSharp.Cli/Benchmarks/FmaPeak.cs).</summary>
     [Benchmark]
-    public float FmaPeak256() => FmaPeak.Run256();
+    public float FmaPeak256() => FmaPeak.Peak256(PeakIterations);
 
     /// <summary>FMA peak with 512-bit vectors.</summary>
     [Benchmark]
-    public float FmaPeak512() => FmaPeak.Run512();
+    public float FmaPeak512() => FmaPeak.Peak512(PeakIterations);
 
     /// <inheritdoc/>
     public double FlopsPerOperation(BenchmarkCase benchmark)
     {
         string method = benchmark.Descriptor.WorkloadMethod.Name;
-        if (method == nameof(FmaPeak256)) return FmaPeak.Flops256;
-        if (method == nameof(FmaPeak512)) return FmaPeak.Flops512;
+        if (method == nameof(FmaPeak256)) return 2.0 * FmaPeak.Chains * 8 * PeakIterations;
+        if (method == nameof(FmaPeak512)) return 2.0 * FmaPeak.Chains * 16 * PeakIterations;
         double d = Convert.ToDouble(benchmark.Parameters[nameof(Order)]);
         return Convert.ToDouble(benchmark.Parameters[nameof(Rows)]) * (2 * d * d + 2 * d);
     }

@@ -27,9 +27,9 @@ sealed class MackeyGlassTask : ITask
 
     public TrainConfig Defaults(string model) => model switch
     {
-        "lmu" => new() { Task = Name, Model = model, Order = 16, Theta = 50, Hidden = 66, Epochs = 100, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500, Mode = "fft" },
-        "hybrid" => new() { Task = Name, Model = model, Order = 16, Theta = 50, Hidden = 48, Epochs = 100, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500, Mode = "fft" },
-        "lstm" => new() { Task = Name, Model = model, Order = 1, Theta = 1, Hidden = 25, Epochs = 100, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500 },
+        "lmu" => new() { Task = Name, Model = model, Order = 16, Theta = 50, Hidden = 66, Epochs = 150, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500, Mode = "fft" },
+        "hybrid" => new() { Task = Name, Model = model, Order = 16, Theta = 50, Hidden = 48, Epochs = 150, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500, Mode = "fft" },
+        "lstm" => new() { Task = Name, Model = model, Order = 1, Theta = 1, Hidden = 25, Epochs = 150, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500 },
         _ => throw new ArgumentException($"unknown model '{model}' for {Name}; expected one of: {string.Join(", ", Models)}."),
     };
 
