@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace LmuSharp.Torch.Tests;
 
 /// <summary>
-/// Hochreiter &amp; Schmidhuber's problem 2b (LMU.md §4) at a short length: one-hot inputs in 128 dimensions,
+/// Hochreiter &amp; Schmidhuber's problem 2b (docs/MATH.md §4) at a short length: one-hot inputs in 128 dimensions,
 /// the first input ±e_1 carries the class in its sign, every later input is a distractor e_j (j ≥ 2),
 /// and the class is read from the last output.
 /// </summary>

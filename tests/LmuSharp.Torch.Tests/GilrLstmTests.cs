@@ -39,7 +39,7 @@ public class GilrLstmTests
         var p = layer.state_dict();
         Tensor Affine(string name, Tensor v) => v.matmul(p[name + ".weight"].t()) + (p.TryGetValue(name + ".bias", out var b) ? b : 0);
 
-        // Written out per step from LMU.md §4, with h̃_{t-1} feeding the gates.
+        // Written out per step from docs/MATH.md §4, with h̃_{t-1} feeding the gates.
         var htilde = zeros(2, hidden, dtype: ScalarType.Float64);
         var c = zeros(2, hidden, dtype: ScalarType.Float64);
         var (output, _) = layer.call(x, null);

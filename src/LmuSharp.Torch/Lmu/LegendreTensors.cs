@@ -8,7 +8,7 @@ namespace LmuSharp.Torch;
 /// <summary>
 /// Ā, B̄, the impulse response H_k = Ā^k B̄ and the powers Ā^k as tensors of a given dtype and device.
 /// Fixed θ, A, B: computed once in double by <see cref="LegendreStateSpace"/> and cached per (size, dtype, device).
-/// Trainable θ⁻¹ or A, B: recomputed differentiably with torch ops on every call (LMU.md §1, "Trainable θ").
+/// Trainable θ⁻¹ or A, B: recomputed differentiably with torch ops on every call (docs/MATH.md §1, "Trainable θ").
 /// </summary>
 internal sealed class LegendreTensors : IDisposable
 {

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LmuSharp.Torch;
 
 /// <summary>
-/// One step of the LMU cell (Voelker, Kajić &amp; Eliasmith 2019; LMU.md §2), for <c>memoryD</c> channels:
+/// One step of the LMU cell (Voelker, Kajić &amp; Eliasmith 2019; docs/MATH.md §2), for <c>memoryD</c> channels:
 /// <code>
 /// u_t = W_x x_t [+ W_h h_{t−1}] [+ W_m vec(M_{t−1})] [+ b]
 /// M_t = M_{t−1} Āᵀ + u_t B̄ᵀ                       (M is memoryD × order)

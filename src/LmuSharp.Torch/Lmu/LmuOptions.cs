@@ -4,7 +4,7 @@ using LmuSharp.Memory;
 namespace LmuSharp.Torch;
 
 /// <summary>
-/// Everything that defines an LMU layer's architecture (LMU.md §2): the Legendre memory, the memory input,
+/// Everything that defines an LMU layer's architecture (docs/MATH.md §2): the Legendre memory, the memory input,
 /// the hidden cell and the flags. Two layers built from equal options have parameters of the same names and shapes.
 /// <see cref="ToNameValues"/> and <see cref="FromNameValues"/> give a flat, ordered, culture-invariant form
 /// for checkpoint and export metadata.

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace LmuSharp.Torch;
 
 /// <summary>
-/// The parallel LMU (Chilkuri &amp; Eliasmith, ICML 2021; LMU.md §3): no feedback into the memory, so
+/// The parallel LMU (Chilkuri &amp; Eliasmith, ICML 2021; docs/MATH.md §3): no feedback into the memory, so
 /// u_t = W_u x_t + b_u, M_{1:T} = H * u for the whole sequence at once, o_t = hidden([vec(M_t); x_t]).
 /// The hidden cell is <see cref="HiddenCell.None"/> or <see cref="HiddenCell.Linear"/> (+ activation).
 /// <c>forward(input [batch, time, inputSize], state)</c> returns (output, final state): output is

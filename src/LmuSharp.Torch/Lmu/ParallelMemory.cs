@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace LmuSharp.Torch;
 
 /// <summary>
-/// The memory of a feed-forward LMU for a whole sequence at once (Chilkuri &amp; Eliasmith 2021; LMU.md §3):
+/// The memory of a feed-forward LMU for a whole sequence at once (Chilkuri &amp; Eliasmith 2021; docs/MATH.md §3):
 /// M_t = Σ_{k=0}^{t} H_k u_{t−k} per channel, with u [N, T, C] and H [·, d]. Each method returns
 /// M [N, T, C, d] (or [N, C, d] for the final state) and uses only whole-sequence tensor ops (no per-step dispatch).
 /// </summary>

@@ -1,6 +1,6 @@
 namespace LmuSharp.Torch;
 
-/// <summary>How <see cref="LmuParallel"/> computes the memory M_{1:T} = H * u (LMU.md §3); all modes agree up to rounding.</summary>
+/// <summary>How <see cref="LmuParallel"/> computes the memory M_{1:T} = H * u (docs/MATH.md §3); all modes agree up to rounding.</summary>
 public enum ParallelMode
 {
     /// <summary>Pick by shape: <see cref="Final"/> without return_sequences, otherwise the fastest measured for the length.</summary>

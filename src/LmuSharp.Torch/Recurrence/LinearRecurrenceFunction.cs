@@ -20,7 +20,7 @@ internal enum ScanImplementation
 }
 
 /// <summary>
-/// Autograd function of h_t = a_t ⊙ h_{t-1} + x_t; backward is the reverse recurrence (LMU.md §4).
+/// Autograd function of h_t = a_t ⊙ h_{t-1} + x_t; backward is the reverse recurrence (docs/MATH.md §4).
 /// Arguments, already validated and prepared by <see cref="LinearRecurrence.apply(Tensor, Tensor, Tensor?, bool)"/>: x [B, T, C] contiguous,
 /// a [B or 1, T or 1, C] contiguous, h0 [B, C] contiguous or null, bool reverse, <see cref="ScanImplementation"/>,
 /// <see cref="ScanStrategy"/>. Returns h [B, T, C].

@@ -17,7 +17,7 @@ internal enum ScanStrategy
 }
 
 /// <summary>
-/// CPU kernel of h_t = a_t ⊙ h_{t-1} + x_t (LMU.md §4) and of its backward pass, over raw tensor memory.
+/// CPU kernel of h_t = a_t ⊙ h_{t-1} + x_t (docs/MATH.md §4) and of its backward pass, over raw tensor memory.
 /// Hand-written because no available package scans a first-order linear recurrence: libtorch has no such
 /// op, and as per-step tensor ops it would cost ≈ 9 µs a step instead of nanoseconds.
 /// Parallel over (sequence, channel block) lanes; for tiny batch × channels on many cores, over time chunks.
