@@ -6,6 +6,8 @@ using LmuSharp.Torch.Recurrence;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Gilr = LmuSharp.Torch.Recurrence.Gilr;
+using Linear = TorchSharp.Modules.Linear;
 
 namespace LmuSharp.Torch.Export;
 

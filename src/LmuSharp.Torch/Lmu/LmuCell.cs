@@ -145,6 +145,21 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
         }
     }
 
+    /// <summary>
+    /// For a <see cref="HiddenCell.Rnn"/> hidden cell, h_t = φ(W_m vec(M_t) + W_x x_t + b_ih + b_hh + W_hh h_{t−1}) split
+    /// into W_m (the memory's columns of W_ih), the memory-free input part W_x x_t + b_ih + b_hh for all steps
+    /// (x [N, T, inputSize] → [N, T, H]), and W_hh.
+    /// </summary>
+    internal (Tensor MemoryWeight, Tensor Input, Tensor Weight) RnnParts(Tensor x)
+    {
+        var rnn = (RNNCell)hidden!;
+        var weight = rnn.weight_ih!;
+        long size = Options.MemorySize;
+        var bias = rnn.bias_ih is null ? zeros(weight.shape[0], weight.dtype, weight.device) : rnn.bias_ih + rnn.bias_hh!;
+        var input = Options.InputToHidden ? nn.functional.linear(x, weight.narrow(1, size, weight.shape[1] - size), bias) : bias.expand(x.shape[0], x.shape[1], -1);
+        return (weight.narrow(1, 0, size), input, rnn.weight_hh!);
+    }
+
     internal static Tensor Activate(Tensor z, Activation activation) => activation switch
     {
         Activation.Identity => z,

@@ -1,8 +1,7 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
+using static LmuSharp.Torch.Recurrence.TensorMemory;
 
 namespace LmuSharp.Torch.Recurrence;
 
@@ -120,8 +119,4 @@ internal sealed class LinearRecurrenceFunction : SingleTensorFunction<LinearRecu
         LinearRecurrenceKernel.Backward(g, Pointer<T>(gradH), Pointer<T>(a), Pointer<T>(h), Pointer<T>(h0),
             Pointer<T>(gradX), Pointer<T>(gradA), Pointer<T>(gradH0), strategy);
     }
-
-    /// <summary>The first element of a contiguous CPU tensor's memory (null for a null tensor); the tensor must stay alive.</summary>
-    static unsafe T* Pointer<T>(Tensor? t) where T : unmanaged =>
-        t is null ? null : (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 }

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace LmuSharp.Runtime;
 
 /// <summary>
-/// The one hot loop of the runtime: C = A·B over rows of A, with B packed in panels of 16 columns
+/// The one hot loop of the runtime (also the step of LmuSharp.Torch's RNN recurrence kernel): C = A·B over rows of A, with B packed in panels of 16 columns
 /// (panel p holds B[j, 16p .. 16p+15] for j = 0..k−1, contiguously, zero-padded past the last column),
 /// so every kernel streams B sequentially. Hand-written because TensorPrimitives has no matrix product.
 /// Every output element is a single fused-multiply-add chain over j = 0..k−1 in order, whatever the

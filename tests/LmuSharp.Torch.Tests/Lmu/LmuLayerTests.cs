@@ -78,6 +78,8 @@ public class LmuLayerTests
     [InlineData(HiddenCell.Lstm, true, ParallelMode.Fft)]
     [InlineData(HiddenCell.Gru, false, ParallelMode.Chunked)]
     [InlineData(HiddenCell.Rnn, true, ParallelMode.Raw)]
+    [InlineData(HiddenCell.Rnn, true, ParallelMode.Fft)]
+    [InlineData(HiddenCell.Rnn, false, ParallelMode.Auto)]
     [InlineData(HiddenCell.Lstm, false, ParallelMode.Final)]
     public void Parallel_memory_with_a_recurrent_hidden_cell_equals_the_recurrence(HiddenCell hidden, bool returnSequences, ParallelMode mode)
     {
