@@ -48,6 +48,7 @@ public class BenchCommandTests
         var train = tables["train-step"];
         var ms = train.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("ms_per_step").GetDouble()).ToArray();
         Assert.Equal(ms[1] / ms[0], Finding(train, "speedup"), 6);
+        Assert.Equal(ms[3] / ms[2], Finding(train, "rnn_speedup"), 6);
 
         var memory = tables["memory"].GetProperty("rows").EnumerateArray().GroupBy(r => r.GetProperty("group").GetString()).ToArray();
         Assert.Equal(["T = 100", "T = 1,000"], memory.Select(g => g.Key![..g.Key!.IndexOf(" (auto: ", StringComparison.Ordinal)]));
