@@ -111,6 +111,6 @@ public sealed class Lmu : nn.Module<Tensor, LmuState?, (Tensor Output, LmuState 
             current = next;
         }
         var output = Options.ReturnSequences ? stack(outputs, 1) : outputs[^1];
-        return (output.MoveToOuterDisposeScope(), current.MoveToOuterDisposeScope());
+        return LmuState.MoveOut(output, current);
     }
 }

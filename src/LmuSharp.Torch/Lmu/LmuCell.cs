@@ -97,7 +97,7 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
         using var masks = DropoutMasks.Draw(this, input.shape[0], input.dtype, input.device);
         var (o, next) = Step(input, EncodeInput(input, masks), state ?? LmuState.Zeros(Options, input.shape[0], input.dtype, input.device),
             DiscreteMatrices(), masks);
-        return (o.MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());
+        return LmuState.MoveOut(o, next);
     }
 
     internal LegendreTensors.Trainable? Learnt => theta_inv is null && A is null ? null : new(theta_inv, A, B);

@@ -41,6 +41,17 @@ public sealed record LmuState(Tensor Memory, Tensor? Hidden = null, Tensor? Cell
         return this;
     }
 
+    /// <summary>
+    /// Moves a layer's (output, state) out of the current dispose scope. Where the output is also the hidden state
+    /// (o_t = h_t) the state gets its own handle: moving one tensor twice would carry it past the caller's scope
+    /// (a leak), and a shared handle would die with whichever of the two the caller disposes first.
+    /// </summary>
+    internal static (Tensor Output, LmuState State) MoveOut(Tensor output, LmuState state)
+    {
+        if (ReferenceEquals(state.Hidden, output)) state = state with { Hidden = output.alias() };
+        return (output.MoveToOuterDisposeScope(), state.MoveToOuterDisposeScope());
+    }
+
     /// <summary>Disposes the state's tensors.</summary>
     public void Dispose()
     {

@@ -40,12 +40,12 @@ internal static class ParallelLmuForward
             if (o.Hidden == HiddenCell.Rnn)
             {
                 var (h, rnnState) = RnnHidden(cell, u, x, state, lengths, sequenceMode, settings);
-                return (h.MoveToOuterDisposeScope(), rnnState.MoveToOuterDisposeScope());
+                return LmuState.MoveOut(h, rnnState);
             }
             var all = Sequence(cell, u, state?.Memory, sequenceMode, settings);
             var (y, hiddenState) = HiddenRecurrence(cell, all.flatten(2), x, state, lengths);
             var final = hiddenState with { Memory = TimeIndex.Last(all, lengths) };
-            return (y.MoveToOuterDisposeScope(), final.MoveToOuterDisposeScope());
+            return LmuState.MoveOut(y, final);
         }
         Tensor memory, last;
         if (mode == ParallelMode.Final)
@@ -64,7 +64,7 @@ internal static class ParallelLmuForward
         var (output, hidden, _) = cell.Hidden(memory, x, null);
         if (o.ReturnSequences && lengths is not null) output = TimeIndex.HoldAfter(output, lengths);
         if (o.ReturnSequences && hidden is not null) hidden = output.select(1, -1);
-        return (output.MoveToOuterDisposeScope(), new LmuState(last, hidden).MoveToOuterDisposeScope());
+        return LmuState.MoveOut(output, new LmuState(last, hidden));
     }
 
     /// <summary>
@@ -90,7 +90,7 @@ internal static class ParallelLmuForward
             last = TimeIndex.Last(m, lengths);
         }
         var h = RnnRecurrence.apply(a, weight, state?.Hidden, cell.Options.HiddenActivation);
-        var lastHidden = TimeIndex.Last(h, lengths);
+        var lastHidden = TimeIndex.Last(h, lengths).contiguous(); // a copy: a view would keep all of h alive with the state
         var output = !cell.Options.ReturnSequences ? lastHidden : lengths is null ? h : TimeIndex.HoldAfter(h, lengths);
         return (output, new LmuState(last, lastHidden));
     }

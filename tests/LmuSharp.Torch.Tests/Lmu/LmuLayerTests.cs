@@ -101,6 +101,33 @@ public class LmuLayerTests
     }
 
     [Theory]
+    [InlineData(HiddenCell.Rnn, false)]
+    [InlineData(HiddenCell.Rnn, true)]
+    [InlineData(HiddenCell.Linear, false)]
+    [InlineData(HiddenCell.Lstm, false)]
+    public void Forward_and_step_leave_no_tensor_alive_past_the_callers_scope(HiddenCell hidden, bool returnSequences)
+    {
+        manual_seed(26);
+        var options = Recurrent(hidden, false, false, returnSequences);
+        using var x = Randn(ScalarType.Float32, 2, 9, 3);
+        foreach (var implementation in new[] { LmuImplementation.Parallel, LmuImplementation.Sequential })
+        {
+            using var layer = new Lmu(options, implementation);
+            using var noGrad = no_grad();
+            void Run()
+            {
+                using var scope = NewDisposeScope();
+                var (_, state) = layer.forward(x, null);
+                for (int t = 0; t < 3; t++) (_, state) = layer.step(x.select(1, t), state);
+            }
+            Run(); // fills the layer's caches (Ā, B̄, H)
+            long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            Run();
+            Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        }
+    }
+
+    [Theory]
     [InlineData(LmuImplementation.Parallel)]
     [InlineData(LmuImplementation.Sequential)]
     public void MemoryD_4_equals_four_single_channel_layers(LmuImplementation implementation)
