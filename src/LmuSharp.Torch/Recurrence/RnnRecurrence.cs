@@ -60,8 +60,8 @@ public static class RnnRecurrence
             throw new ArgumentException($"input must be [batch, time, hidden] with hidden ≥ 1, got shape {Shape(input)}.", nameof(input));
         if (input.dtype != ScalarType.Float32 && input.dtype != ScalarType.Float64)
             throw new ArgumentException($"input must be float32 or float64, got {input.dtype}.", nameof(input));
-        if (input.size(0) > int.MaxValue || input.size(1) * input.size(2) > int.MaxValue)
-            throw new ArgumentException($"input's batch and time × hidden must each be below 2^31, got {Shape(input)}.", nameof(input));
+        if ((input.size(0) + 1) * (input.size(2) + 16) > int.MaxValue || input.size(1) * input.size(2) > int.MaxValue)
+            throw new ArgumentException($"input's (batch + 1) × (hidden + 16) and time × hidden must each be below 2^31, got {Shape(input)}.", nameof(input));
         if (activation is not (Activation.Tanh or Activation.Relu))
             throw new ArgumentException($"activation must be Tanh or Relu, got {activation}.", nameof(activation));
         long hidden = input.size(2);

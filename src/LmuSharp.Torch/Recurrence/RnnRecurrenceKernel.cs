@@ -23,7 +23,7 @@ internal static unsafe class RnnRecurrenceKernel
         {
             int padded = Kernels.Padded(hidden);
             long rowStride = (long)time * hidden;
-            var z = (float*)NativeMemory.AlignedAlloc((nuint)(rows * padded * sizeof(float)), 64);
+            var z = (float*)NativeMemory.AlignedAlloc((nuint)rows * (nuint)padded * sizeof(float), 64);
             try
             {
                 for (int t = 0; t < time; t++)
@@ -52,7 +52,7 @@ internal static unsafe class RnnRecurrenceKernel
         {
             int padded = Kernels.Padded(hidden);
             long rowStride = (long)time * hidden;
-            var carry = (float*)NativeMemory.AlignedAlloc((nuint)(rows * padded * sizeof(float)), 64);
+            var carry = (float*)NativeMemory.AlignedAlloc((nuint)rows * (nuint)padded * sizeof(float), 64);
             try
             {
                 new Span<float>(carry, rows * padded).Clear();

@@ -44,6 +44,7 @@ public class LmuGradientTests
         { "final", Discretizer.Zoh }, { "fft", Discretizer.Zoh }, { "raw", Discretizer.Bilinear },
         { "chunked", Discretizer.Euler }, { "sequential", Discretizer.Zoh }, { "fft", Discretizer.Euler },
         { "fft+lstm", Discretizer.Zoh }, { "final-memoryd2", Discretizer.Zoh }, { "sequential+gru-feedback", Discretizer.Bilinear },
+        { "fft+rnn-memoryd1", Discretizer.Zoh }, { "fft+rnn-memoryd2", Discretizer.Bilinear },
     };
 
     [Theory]
@@ -56,6 +57,8 @@ public class LmuGradientTests
         {
             "sequential" => new Lmu(options, LmuImplementation.Sequential),
             "fft+lstm" => new Lmu(options with { Hidden = HiddenCell.Lstm }) { ParallelMode = ParallelMode.Fft },
+            "fft+rnn-memoryd1" => new Lmu(options with { Hidden = HiddenCell.Rnn, MemoryD = 1 }) { ParallelMode = ParallelMode.Fft },
+            "fft+rnn-memoryd2" => new Lmu(options with { Hidden = HiddenCell.Rnn }) { ParallelMode = ParallelMode.Fft },
             "sequential+gru-feedback" => new Lmu(options with { Hidden = HiddenCell.Gru, HiddenToMemory = true, MemoryToMemory = true }),
             "final-memoryd2" => new LmuParallel(options with { InputSize = 2, MemoryD = 2, ReturnSequences = false }, ParallelMode.Final),
             _ => new LmuParallel(options, Enum.Parse<ParallelMode>(path, true)) { ChunkLength = 4 },
