@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static LmuSharp.Torch.Recurrence.LayerChecks;
 
 namespace LmuSharp.Torch;
 
@@ -64,8 +65,6 @@ internal static class LmuChecks
         long min = l.min().item<long>(), max = l.max().item<long>();
         if (min < 1 || max > time) Fail("lengths", $"values must lie in [1, time = {time}], got min {min}, max {max}");
     }
-
-    static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
 
     static void Fail(string parameter, string message) => throw new ArgumentException($"{parameter} {message}.", parameter);
 }

@@ -27,5 +27,14 @@ internal static class LayerChecks
             throw new ArgumentException($"{name} must have the input's dtype and device ({input.dtype}, {input.device}), got {state.dtype}, {state.device}.", name);
     }
 
+    /// <summary><paramref name="t"/> must have the dtype and device of <paramref name="reference"/> (named <paramref name="referenceName"/>).</summary>
+    public static void SameKind(Tensor t, Tensor reference, string name, string referenceName)
+    {
+        if (t.dtype != reference.dtype)
+            throw new ArgumentException($"{name} must have {referenceName}'s dtype {reference.dtype}, got {t.dtype}.", name);
+        if (t.device_type != reference.device_type || t.device_index != reference.device_index)
+            throw new ArgumentException($"{name} must be on {referenceName}'s device {reference.device}, got {t.device}.", name);
+    }
+
     public static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
 }

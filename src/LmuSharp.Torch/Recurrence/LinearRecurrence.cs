@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static LmuSharp.Torch.Recurrence.LayerChecks;
 
 namespace LmuSharp.Torch.Recurrence;
 
@@ -58,22 +59,14 @@ public static class LinearRecurrence
             throw new ArgumentException($"x must be float32 or float64, got {x.dtype}.", nameof(x));
         if (x.size(1) > int.MaxValue || x.size(0) > int.MaxValue || x.size(2) > int.MaxValue)
             throw new ArgumentException($"x's batch, time and channel sizes must each be below 2^31, got {Shape(x)}.", nameof(x));
-        SameKind(a, x, nameof(a));
+        SameKind(a, x, nameof(a), nameof(x));
         if (a.dim() > 3 || !BroadcastsTo(a, x))
             throw new ArgumentException(
                 $"a must broadcast to x's shape {Shape(x)} ([batch or 1, time or 1, channels or 1], leading dimensions optional), got shape {Shape(a)}.", nameof(a));
         if (h0 is null) return;
-        SameKind(h0, x, nameof(h0));
+        SameKind(h0, x, nameof(h0), nameof(x));
         if (h0.dim() != 2 || h0.size(0) != x.size(0) || h0.size(1) != x.size(2))
             throw new ArgumentException($"h0 must be [batch, channels] = [{x.size(0)}, {x.size(2)}], got shape {Shape(h0)}.", nameof(h0));
-    }
-
-    static void SameKind(Tensor t, Tensor x, string name)
-    {
-        if (t.dtype != x.dtype)
-            throw new ArgumentException($"{name} must have x's dtype {x.dtype}, got {t.dtype}.", name);
-        if (t.device_type != x.device_type || t.device_index != x.device_index)
-            throw new ArgumentException($"{name} must be on x's device {x.device}, got {t.device}.", name);
     }
 
     static bool BroadcastsTo(Tensor a, Tensor x)
@@ -85,6 +78,4 @@ public static class LinearRecurrence
         }
         return true;
     }
-
-    static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
 }

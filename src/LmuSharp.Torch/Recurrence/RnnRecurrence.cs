@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static LmuSharp.Torch.Recurrence.LayerChecks;
 
 namespace LmuSharp.Torch.Recurrence;
 
@@ -65,22 +66,12 @@ public static class RnnRecurrence
         if (activation is not (Activation.Tanh or Activation.Relu))
             throw new ArgumentException($"activation must be Tanh or Relu, got {activation}.", nameof(activation));
         long hidden = input.size(2);
-        SameKind(weight, input, nameof(weight));
+        SameKind(weight, input, nameof(weight), nameof(input));
         if (weight.dim() != 2 || weight.size(0) != hidden || weight.size(1) != hidden)
             throw new ArgumentException($"weight must be [hidden, hidden] = [{hidden}, {hidden}], got shape {Shape(weight)}.", nameof(weight));
         if (h0 is null) return;
-        SameKind(h0, input, nameof(h0));
+        SameKind(h0, input, nameof(h0), nameof(input));
         if (h0.dim() != 2 || h0.size(0) != input.size(0) || h0.size(1) != hidden)
             throw new ArgumentException($"h0 must be [batch, hidden] = [{input.size(0)}, {hidden}], got shape {Shape(h0)}.", nameof(h0));
     }
-
-    static void SameKind(Tensor t, Tensor input, string name)
-    {
-        if (t.dtype != input.dtype)
-            throw new ArgumentException($"{name} must have input's dtype {input.dtype}, got {t.dtype}.", name);
-        if (t.device_type != input.device_type || t.device_index != input.device_index)
-            throw new ArgumentException($"{name} must be on input's device {input.device}, got {t.device}.", name);
-    }
-
-    static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
 }
