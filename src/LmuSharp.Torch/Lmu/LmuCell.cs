@@ -155,7 +155,7 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
         var rnn = (RNNCell)hidden!;
         var weight = rnn.weight_ih!;
         long size = Options.MemorySize;
-        var bias = rnn.bias_ih is null ? zeros(weight.shape[0], weight.dtype, weight.device) : rnn.bias_ih + rnn.bias_hh!;
+        var bias = rnn.bias_ih! + rnn.bias_hh!; // the cell is built with biases
         var input = Options.InputToHidden ? nn.functional.linear(x, weight.narrow(1, size, weight.shape[1] - size), bias) : bias.expand(x.shape[0], x.shape[1], -1);
         return (weight.narrow(1, 0, size), input, rnn.weight_hh!);
     }
