@@ -68,3 +68,21 @@ public class LongTwoBTaskTests
         Assert.Equal(1.0, result.GetProperty("test").GetDouble());
     }
 }
+
+public class PsMnistTaskTests
+{
+    [Fact]
+    public void The_2019_model_starts_from_the_papers_initialisation()
+    {
+        var task = new LmuSharp.Cli.Tasks.PsMnistTask();
+        using var model = task.Build(task.Defaults("lmu"));
+        var p = model.named_parameters().ToDictionary(n => n.name, n => n.parameter);
+        Assert.True(p["lmu.cell.input_encoder.weight"].eq(1).all().item<bool>()); // u_t = x_t
+        Assert.True(p["lmu.cell.hidden.weight_hh"].eq(0).all().item<bool>());
+        Assert.True(p["lmu.cell.hidden.bias_ih"].eq(0).all().item<bool>() && p["lmu.cell.hidden.bias_hh"].eq(0).all().item<bool>());
+        var weightIh = p["lmu.cell.hidden.weight_ih"]; // [212, 256 + 1]: W_m then W_x
+        Assert.True(weightIh.select(1, 256).eq(0).all().item<bool>());
+        double std = weightIh.narrow(1, 0, 256).std().item<float>();
+        Assert.InRange(std, 0.97 * Math.Sqrt(2.0 / (256 + 212)), 1.03 * Math.Sqrt(2.0 / (256 + 212))); // Glorot normal
+    }
+}

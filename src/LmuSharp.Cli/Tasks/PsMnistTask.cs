@@ -41,11 +41,30 @@ sealed class PsMnistTask : ITask
         "lmu-parallel" => new SequenceClassifier(new LmuParallel(
             new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Linear, HiddenSize = config.Hidden, HiddenActivation = Activation.Relu, UseBias = true },
             ParseMode(config.Mode)), config.Hidden, 10, config.Dropout),
-        "lmu" => new SequenceClassifier(new Lmu(
-            new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Rnn, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true }),
+        "lmu" => new SequenceClassifier(InitialiseAsPublished(new Lmu(
+            new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Rnn, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true })),
             config.Hidden, 10, config.Dropout),
         _ => throw UnknownModel(config.Model),
     };
+
+    /// <summary>
+    /// The 2019 paper's psMNIST initialisation (the authors' notebook): u_t = x_t (input encoder 1), W_x = W_h = 0,
+    /// W_m Glorot-normal, zero biases. The cell starts as a tanh readout of the memory and learns its recurrence.
+    /// </summary>
+    internal static Lmu InitialiseAsPublished(Lmu lmu)
+    {
+        using var _ = no_grad();
+        var cell = lmu.Cell;
+        long memory = cell.Options.MemorySize, hidden = cell.Options.HiddenSize;
+        cell.get_parameter("input_encoder.weight")!.fill_(1);
+        var weightIh = cell.get_parameter("hidden.weight_ih")!; // [H, memory + input]: W_m then W_x
+        weightIh.zero_();
+        weightIh.narrow(1, 0, memory).normal_(0, Math.Sqrt(2.0 / (memory + hidden)));
+        cell.get_parameter("hidden.weight_hh")!.zero_();
+        cell.get_parameter("hidden.bias_ih")!.zero_();
+        cell.get_parameter("hidden.bias_hh")!.zero_();
+        return lmu;
+    }
 
     public TaskData Load(TrainConfig config, string? dataDirectory, Action<string> log)
     {
