@@ -51,7 +51,7 @@ sealed class PsMnistTask : ITask
     /// The 2019 paper's psMNIST initialisation (the authors' notebook): u_t = x_t (input encoder 1), W_x = W_h = 0,
     /// W_m Glorot-normal, zero biases. The cell starts as a tanh readout of the memory and learns its recurrence.
     /// </summary>
-    internal static Lmu InitialiseAsPublished(Lmu lmu)
+    static Lmu InitialiseAsPublished(Lmu lmu)
     {
         using var _ = no_grad();
         var cell = lmu.Cell;
