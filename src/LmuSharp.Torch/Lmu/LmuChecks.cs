@@ -51,8 +51,7 @@ internal static class LmuChecks
     static void Expect(Tensor t, long[] shape, string name, Tensor input)
     {
         if (!t.shape.SequenceEqual(shape)) Fail(name, $"must have shape [{string.Join(", ", shape)}], got {Shape(t)}");
-        if (t.dtype != input.dtype) Fail(name, $"must have the input's dtype {input.dtype}, got {t.dtype}");
-        if (t.device.ToString() != input.device.ToString()) Fail(name, $"must be on the input's device {input.device}, got {t.device}");
+        SameKind(t, input, name, "the input");
     }
 
     static void Lengths(Tensor lengths, long batch, long time)
