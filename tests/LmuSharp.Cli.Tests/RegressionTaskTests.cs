@@ -85,4 +85,16 @@ public class PsMnistTaskTests
         double std = weightIh.narrow(1, 0, 256).std().item<float>();
         Assert.InRange(std, 0.97 * Math.Sqrt(2.0 / (256 + 212)), 1.03 * Math.Sqrt(2.0 / (256 + 212))); // Glorot normal
     }
+
+    [Theory]
+    [InlineData("auto", LmuSharp.Torch.ParallelMode.Auto)]
+    [InlineData("chunked", LmuSharp.Torch.ParallelMode.Chunked)]
+    [InlineData("raw", LmuSharp.Torch.ParallelMode.Raw)]
+    public void The_2019_model_computes_its_memory_in_the_mode_asked_for(string mode, LmuSharp.Torch.ParallelMode expected)
+    {
+        var task = new LmuSharp.Cli.Tasks.PsMnistTask();
+        using var model = task.Build(task.Defaults("lmu") with { Mode = mode });
+        var lmu = Assert.Single(model.modules().OfType<LmuSharp.Torch.Lmu>());
+        Assert.Equal(expected, lmu.ParallelMode);
+    }
 }

@@ -42,7 +42,8 @@ sealed class PsMnistTask : ITask
             new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Linear, HiddenSize = config.Hidden, HiddenActivation = Activation.Relu, UseBias = true },
             ParseMode(config.Mode)), config.Hidden, 10, config.Dropout),
         "lmu" => new SequenceClassifier(InitialiseAsPublished(new Lmu(
-            new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Rnn, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true })),
+            new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Rnn, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true })
+            { ParallelMode = ParseMode(config.Mode) }),
             config.Hidden, 10, config.Dropout),
         _ => throw UnknownModel(config.Model),
     };
