@@ -1,3 +1,4 @@
 using LmuSharp.Cli;
 
+NativeHeap.KeepFreedMemory();
 return LmuApp.Run(args);
