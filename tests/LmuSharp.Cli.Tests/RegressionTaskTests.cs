@@ -71,19 +71,28 @@ public class LongTwoBTaskTests
 
 public class PsMnistTaskTests
 {
-    [Fact]
-    public void The_2019_model_starts_from_the_papers_initialisation()
+    [Theory]
+    [InlineData("lmu", true)]
+    [InlineData("lmu-no-feedback", false)]
+    public void The_2019_model_starts_from_the_papers_initialisation(string name, bool feedback)
     {
         var task = new LmuSharp.Cli.Tasks.PsMnistTask();
-        using var model = task.Build(task.Defaults("lmu"));
+        using var model = task.Build(task.Defaults(name));
         var p = model.named_parameters().ToDictionary(n => n.name, n => n.parameter);
-        Assert.True(p["lmu.cell.input_encoder.weight"].eq(1).all().item<bool>()); // u_t = x_t
+        Assert.True(p["lmu.cell.input_encoder.weight"].eq(1).all().item<bool>()); // e_x = 1
+        foreach (var encoder in new[] { "lmu.cell.hidden_encoder.weight", "lmu.cell.memory_encoder.weight" })
+        {
+            Assert.Equal(feedback, p.ContainsKey(encoder));                       // e_h, e_m: learnt, from 0
+            if (feedback) Assert.True(p[encoder].eq(0).all().item<bool>() && p[encoder].requires_grad);
+        }
         Assert.True(p["lmu.cell.hidden.weight_hh"].eq(0).all().item<bool>());
         Assert.True(p["lmu.cell.hidden.bias_ih"].eq(0).all().item<bool>() && p["lmu.cell.hidden.bias_hh"].eq(0).all().item<bool>());
         var weightIh = p["lmu.cell.hidden.weight_ih"]; // [212, 256 + 1]: W_m then W_x
         Assert.True(weightIh.select(1, 256).eq(0).all().item<bool>());
         double std = weightIh.narrow(1, 0, 256).std().item<float>();
         Assert.InRange(std, 0.97 * Math.Sqrt(2.0 / (256 + 212)), 1.03 * Math.Sqrt(2.0 / (256 + 212))); // Glorot normal
+        // with the feedback the memory depends on h, so only the step-by-step form can compute it
+        Assert.Equal(!feedback, Assert.Single(model.modules().OfType<LmuSharp.Torch.Lmu>()).UsesParallel);
     }
 
     [Theory]
@@ -93,7 +102,7 @@ public class PsMnistTaskTests
     public void The_2019_model_computes_its_memory_in_the_mode_asked_for(string mode, LmuSharp.Torch.ParallelMode expected)
     {
         var task = new LmuSharp.Cli.Tasks.PsMnistTask();
-        using var model = task.Build(task.Defaults("lmu") with { Mode = mode });
+        using var model = task.Build(task.Defaults("lmu-no-feedback") with { Mode = mode });
         var lmu = Assert.Single(model.modules().OfType<LmuSharp.Torch.Lmu>());
         Assert.Equal(expected, lmu.ParallelMode);
     }

@@ -17,22 +17,22 @@ sealed class PsMnistTask : ITask
 
     public string Name => "psmnist";
     public string Summary => "permuted sequential MNIST: 784 steps of one pixel, 10 classes";
-    public IReadOnlyList<string> Models { get; } = ["lmu-parallel", "lmu"];
+    public IReadOnlyList<string> Models { get; } = ["lmu-parallel", "lmu", "lmu-no-feedback"];
     public Metric Metric => Metric.Accuracy;
 
     public TrainConfig Defaults(string model) => model switch
     {
         // Chilkuri & Eliasmith 2021: memory order 468, hidden 346 (≈165k parameters).
         "lmu-parallel" => new() { Task = Name, Model = model, Order = 468, Theta = Steps, Hidden = 346, Epochs = 10, BatchSize = 100, LearningRate = 1e-3, Schedule = "cosine", Mode = "final" },
-        // Voelker et al. 2019: order 256, θ = 784, a tanh RNN cell of 212 (≈102k parameters).
-        "lmu" => new() { Task = Name, Model = model, Order = 256, Theta = Steps, Hidden = 212, Epochs = 10, BatchSize = 100, LearningRate = 1e-3, Schedule = "cosine" },
+        // Voelker et al. 2019: order 256, θ = 784, a tanh RNN cell of 212 (≈102k parameters); also without the feedback.
+        "lmu" or "lmu-no-feedback" => new() { Task = Name, Model = model, Order = 256, Theta = Steps, Hidden = 212, Epochs = 10, BatchSize = 100, LearningRate = 1e-3, Schedule = "cosine" },
         _ => throw UnknownModel(model),
     };
 
     public PublishedResult? Published(string model) => model switch
     {
         "lmu-parallel" => new("parallel LMU, 165k parameters", 0.9849, "Chilkuri & Eliasmith, ICML 2021"),
-        "lmu" => new("LMU, 102k parameters", 0.9715, "Voelker, Kajić & Eliasmith, NeurIPS 2019"),
+        "lmu" or "lmu-no-feedback" => new("LMU, 102k parameters", 0.9715, "Voelker, Kajić & Eliasmith, NeurIPS 2019"),
         _ => null,
     };
 
@@ -41,16 +41,23 @@ sealed class PsMnistTask : ITask
         "lmu-parallel" => new SequenceClassifier(new LmuParallel(
             new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Linear, HiddenSize = config.Hidden, HiddenActivation = Activation.Relu, UseBias = true },
             ParseMode(config.Mode)), config.Hidden, 10, config.Dropout),
-        "lmu" => new SequenceClassifier(InitialiseAsPublished(new Lmu(
-            new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Rnn, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true })
+        "lmu" or "lmu-no-feedback" => new SequenceClassifier(InitialiseAsPublished(new Lmu(
+            new LmuOptions(1, config.Order, config.Theta)
+            {
+                Hidden = HiddenCell.Rnn, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true,
+                HiddenToMemory = config.Model == "lmu", MemoryToMemory = config.Model == "lmu",
+            })
             { ParallelMode = ParseMode(config.Mode) }),
             config.Hidden, 10, config.Dropout),
         _ => throw UnknownModel(config.Model),
     };
 
     /// <summary>
-    /// The 2019 paper's psMNIST initialisation (the authors' notebook): u_t = x_t (input encoder 1), W_x = W_h = 0,
-    /// W_m Glorot-normal, zero biases. The cell starts as a tanh readout of the memory and learns its recurrence.
+    /// The 2019 paper's psMNIST cell (the authors' notebook and LMUCell): u_t = e_x x_t + e_h·h_{t−1} + e_m·m_{t−1}
+    /// with every encoder and kernel learnt, initialised as e_x = 1, e_h = e_m = 0 (no feedback yet), W_x = W_h = 0,
+    /// W_m Glorot-normal; zero biases (the paper's cell has none). The cell starts as a tanh readout of the memory
+    /// and learns its recurrence and the memory's feedback. "lmu-no-feedback" leaves e_h and e_m out, so its memory
+    /// is computed in parallel and the tanh RNN runs on the fused kernel.
     /// </summary>
     static Lmu InitialiseAsPublished(Lmu lmu)
     {
@@ -58,6 +65,8 @@ sealed class PsMnistTask : ITask
         var cell = lmu.Cell;
         long memory = cell.Options.MemorySize, hidden = cell.Options.HiddenSize;
         cell.get_parameter("input_encoder.weight")!.fill_(1);
+        cell.get_parameter("hidden_encoder.weight")?.zero_();
+        cell.get_parameter("memory_encoder.weight")?.zero_();
         var weightIh = cell.get_parameter("hidden.weight_ih")!; // [H, memory + input]: W_m then W_x
         weightIh.zero_();
         weightIh.narrow(1, 0, memory).normal_(0, Math.Sqrt(2.0 / (memory + hidden)));
