@@ -54,7 +54,7 @@ internal sealed class LinearRecurrenceFunction : SingleTensorFunction<LinearRecu
     /// <inheritdoc/>
     public override List<Tensor> backward(AutogradContext ctx, Tensor gradOutput)
     {
-        var saved = ctx.get_saved_variables(); // fresh handles, released below
+        var saved = ctx.get_saved_variables(); // fresh handles, released below with gradOutput's
         try
         {
             var (gradX, gradA, gradH0) = Gradients(ctx, gradOutput, saved[0], saved[1], saved[2]);
@@ -63,6 +63,7 @@ internal sealed class LinearRecurrenceFunction : SingleTensorFunction<LinearRecu
         finally
         {
             foreach (var t in saved) t?.Dispose();
+            gradOutput.Dispose(); // TorchSharp's handle on ∂L/∂h, ours alone: released now, not at the caller's scope or GC
         }
     }
 

@@ -32,7 +32,7 @@ internal sealed class RnnRecurrenceFunction : SingleTensorFunction<RnnRecurrence
     /// <inheritdoc/>
     public override unsafe List<Tensor> backward(AutogradContext ctx, Tensor gradOutput)
     {
-        var saved = ctx.get_saved_variables(); // fresh handles, released below
+        var saved = ctx.get_saved_variables(); // fresh handles, released below with gradOutput's
         try
         {
             var (w, h, h0) = (saved[0], saved[1], saved[2]);
@@ -48,6 +48,7 @@ internal sealed class RnnRecurrenceFunction : SingleTensorFunction<RnnRecurrence
         finally
         {
             foreach (var t in saved) t?.Dispose();
+            gradOutput.Dispose(); // TorchSharp's handle on ∂L/∂h, ours alone: released now, not at the caller's scope or GC
         }
     }
 
