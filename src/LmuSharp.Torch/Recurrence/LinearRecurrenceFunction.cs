@@ -63,7 +63,7 @@ internal sealed class LinearRecurrenceFunction : SingleTensorFunction<LinearRecu
         finally
         {
             foreach (var t in saved) t?.Dispose();
-            gradOutput.Dispose(); // TorchSharp's handle on ∂L/∂h, ours alone: released now, not at the caller's scope or GC
+            gradOutput.Dispose(); // a handle TorchSharp made for this call: ∂L/∂h is freed when autograd drops it, not at scope end or GC
         }
     }
 
