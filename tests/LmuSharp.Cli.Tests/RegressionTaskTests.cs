@@ -92,18 +92,19 @@ public class PsMnistTaskTests
         double std = weightIh.narrow(1, 0, 256).std().item<float>();
         Assert.InRange(std, 0.97 * Math.Sqrt(2.0 / (256 + 212)), 1.03 * Math.Sqrt(2.0 / (256 + 212))); // Glorot normal
         // with the feedback the memory depends on h, so only the step-by-step form can compute it
-        Assert.Equal(!feedback, Assert.Single(model.modules().OfType<LmuSharp.Torch.Lmu>()).UsesParallel);
+        Assert.Equal(feedback, Assert.Single(model.modules().OfType<LmuSharp.Torch.Lmu>()).Mode == LmuSharp.Torch.LmuMode.Sequential);
     }
 
     [Theory]
-    [InlineData("auto", LmuSharp.Torch.ParallelMode.Auto)]
-    [InlineData("chunked", LmuSharp.Torch.ParallelMode.Chunked)]
-    [InlineData("raw", LmuSharp.Torch.ParallelMode.Raw)]
-    public void The_2019_model_computes_its_memory_in_the_mode_asked_for(string mode, LmuSharp.Torch.ParallelMode expected)
+    [InlineData("auto", LmuSharp.Torch.LmuMode.Fft)]
+    [InlineData("chunked", LmuSharp.Torch.LmuMode.Chunked)]
+    [InlineData("raw", LmuSharp.Torch.LmuMode.Raw)]
+    [InlineData("sequential", LmuSharp.Torch.LmuMode.Sequential)]
+    public void The_2019_model_computes_its_memory_in_the_mode_asked_for(string mode, LmuSharp.Torch.LmuMode expected)
     {
         var task = new LmuSharp.Cli.Tasks.PsMnistTask();
         using var model = task.Build(task.Defaults("lmu-no-feedback") with { Mode = mode });
         var lmu = Assert.Single(model.modules().OfType<LmuSharp.Torch.Lmu>());
-        Assert.Equal(expected, lmu.ParallelMode);
+        Assert.Equal(expected, lmu.Mode);
     }
 }

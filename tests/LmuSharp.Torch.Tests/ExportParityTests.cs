@@ -33,7 +33,6 @@ public class ExportParityTests(ITestOutputHelper output)
             layers.Add(m);
             _ = m switch
             {
-                LmuParallel p => export.Add(p),
                 Lmu l => export.Add(l),
                 Gilr g => export.Add(g),
                 GilrLstm g => export.Add(g),
@@ -44,10 +43,10 @@ public class ExportParityTests(ITestOutputHelper output)
         switch (name)
         {
             case "parallel-linear":
-                Add(new LmuParallel(o with { Hidden = HiddenCell.Linear, HiddenSize = 8, HiddenActivation = Activation.Relu, InputToHidden = true, UseBias = true }));
+                Add(new Lmu(o with { Hidden = HiddenCell.Linear, HiddenSize = 8, HiddenActivation = Activation.Relu, InputToHidden = true, UseBias = true }));
                 Add(nn.Linear(8, 4));
                 break;
-            case "parallel-none": Add(new LmuParallel(o)); break;
+            case "parallel-none": Add(new Lmu(o)); break;
             case "cell-rnn-2019":
                 Add(new Lmu(o with { MemoryD = 1, Hidden = HiddenCell.Rnn, HiddenSize = 8, HiddenToMemory = true, MemoryToMemory = true, InputToHidden = true }));
                 break;
@@ -56,7 +55,7 @@ public class ExportParityTests(ITestOutputHelper output)
             case "cell-linear-feedback": Add(new Lmu(o with { Hidden = HiddenCell.Linear, HiddenSize = 5, HiddenActivation = Activation.Tanh, HiddenToMemory = true })); break;
             case "cell-none": Add(new Lmu(o with { Discretizer = LmuSharp.Memory.Discretizer.Bilinear })); break;
             case "trained-theta":
-                var layer = new LmuParallel(o with { Hidden = HiddenCell.Linear, HiddenSize = 4, TrainableTheta = true });
+                var layer = new Lmu(o with { Hidden = HiddenCell.Linear, HiddenSize = 4, TrainableTheta = true });
                 using (no_grad()) layer.get_parameter("cell.theta_inv")!.fill_(1 / 55.5);
                 Add(layer);
                 break;
@@ -74,7 +73,6 @@ public class ExportParityTests(ITestOutputHelper output)
         foreach (var layer in layers)
             x = layer switch
             {
-                LmuParallel p => p.forward(x, null).Output,
                 Lmu l => l.forward(x, null).Output,
                 Gilr g => g.forward(x, null).Output,
                 GilrLstm g => g.forward(x, null).Output,

@@ -53,7 +53,7 @@ public class RnnRecurrenceTests
         manual_seed(5);
         var options = new LmuOptions(1, 32, 60) { Hidden = HiddenCell.Rnn, HiddenSize = 24, InputToHidden = true };
         using var layer = new Lmu(options);
-        Assert.True(layer.UsesParallel);
+        Assert.Equal(LmuMode.Fft, layer.Mode);
         using var stepped = SequentialCopy(layer, options, ScalarType.Float32);
         using var x = rand(5, 60, 1);
         var (y, _) = layer.forward(x, null);

@@ -12,7 +12,7 @@ namespace LmuSharp.Bench.Lmu;
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class FinalModeBenchmark
 {
-    LmuParallel _layer = null!;
+    Torch.Lmu _layer = null!;
     Tensor _x = null!, _h = null!;
 
     /// <summary>Builds the layer, the input and the matrix; reports the peak memory of both.</summary>
@@ -21,7 +21,7 @@ public class FinalModeBenchmark
     {
         torch.set_num_threads(1); // the machine is shared: one thread gives steadier ratios
         manual_seed(0);
-        _layer = new LmuParallel(new LmuOptions(1, 468, 784), ParallelMode.Final);
+        _layer = new Torch.Lmu(new LmuOptions(1, 468, 784), LmuMode.Final);
         _layer.eval();
         _x = randn(100, 784, 1);
         _h = randn(784, 468);
@@ -31,7 +31,7 @@ public class FinalModeBenchmark
         Console.WriteLine($"// final mode peak growth {final / 1024.0:F0} KiB, plain matmul {plain / 1024.0:F0} KiB");
     }
 
-    /// <summary>LmuParallel forward in final mode.</summary>
+    /// <summary>Lmu forward in final mode.</summary>
     [Benchmark]
     public void Final()
     {

@@ -13,7 +13,7 @@ namespace LmuSharp.Bench.Lmu;
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5)]
 public class MemoryModesBenchmark
 {
-    nn.Module<Tensor, LmuState?, (Tensor Output, LmuState State)> _layer = null!;
+    Torch.Lmu _layer = null!;
     Tensor _x = null!;
 
     /// <summary>Sequence length.</summary>
@@ -31,15 +31,13 @@ public class MemoryModesBenchmark
         torch.set_num_threads(1); // the machine is shared: one thread gives steadier ratios
         manual_seed(0);
         var options = new LmuOptions(1, 256, 1000) { ReturnSequences = true };
-        _layer = Mode == "sequential"
-            ? new Torch.Lmu(options, LmuImplementation.Sequential)
-            : new LmuParallel(options, Enum.Parse<ParallelMode>(Mode, ignoreCase: true));
+        _layer = new Torch.Lmu(options, Enum.Parse<LmuMode>(Mode, ignoreCase: true));
         _layer.eval();
         _x = randn(4, T, 1);
         Forward();
         long peak = PeakMemory.Measure(Forward);
         double output = 4.0 * T * 256 * sizeof(float);
-        string picked = _layer is LmuParallel p ? $", resolved mode {p.ModeFor(T)}" : "";
+        string picked = $", resolved mode {_layer.Mode}";
         Console.WriteLine($"// memory [{Mode}, T = {T}{picked}]: peak growth {peak / 1048576.0:F1} MiB = {peak / output:F2} × output ({output / 1048576.0:F1} MiB)");
     }
 

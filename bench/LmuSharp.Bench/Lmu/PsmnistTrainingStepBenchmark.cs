@@ -33,10 +33,10 @@ public class PsmnistTrainingStepBenchmark
         var options = new LmuOptions(1, 256, 784) { Hidden = HiddenCell.Linear, HiddenSize = 212, HiddenActivation = Activation.Relu, InputToHidden = true, UseBias = true };
         _lmu = Layer switch
         {
-            "sequential" => new Torch.Lmu(options, LmuImplementation.Sequential),
+            "sequential" => new Torch.Lmu(options, LmuMode.Sequential),
             "rnn-2019" => new Torch.Lmu(options with { Hidden = HiddenCell.Rnn, HiddenActivation = Activation.Tanh, UseBias = false }),
             "rnn-feedback" => new Torch.Lmu(options with { Hidden = HiddenCell.Rnn, HiddenActivation = Activation.Tanh, HiddenToMemory = true, MemoryToMemory = true }),
-            _ => new LmuParallel(options, ParallelMode.Final),
+            _ => new Torch.Lmu(options, LmuMode.Final),
         };
         _classifier = nn.Linear(212, 10);
         _adam = optim.Adam(_lmu.parameters().Concat(_classifier.parameters()), lr: 1e-3);

@@ -24,8 +24,7 @@ static class MemoryModesBenchmark
         {
             using var x = randn(batch, time, 1);
             var ms = Modes.ToDictionary(m => m, m => 1e3 * Measure(m, x, order, quick).Median);
-            using var auto = new LmuParallel(Options(order), ParallelMode.Auto);
-            string picked = auto.ModeFor(time).ToString().ToLowerInvariant();
+            string picked = LmuComputation.Auto.Resolve(Options(order)).ToString().ToLowerInvariant();
             double fastest = ms.Values.Min(), slowdown = ms[picked] / fastest - 1;
             foreach (var mode in Modes)
                 rows.Add(new($"T = {time:N0} (auto: {picked})", mode, [ms[mode], ms[mode] / fastest, batch * time / ms[mode] / 1e3]));
@@ -43,9 +42,7 @@ static class MemoryModesBenchmark
     static Measurement Measure(string mode, Tensor x, int order, bool quick)
     {
         manual_seed(0);
-        using var layer = mode == "sequential"
-            ? (nn.Module<Tensor, LmuState?, (Tensor Output, LmuState State)>)new Lmu(Options(order), LmuImplementation.Sequential)
-            : new LmuParallel(Options(order), Enum.Parse<ParallelMode>(mode, ignoreCase: true));
+        using var layer = new Lmu(Options(order), Enum.Parse<LmuMode>(mode, ignoreCase: true));
         layer.eval();
         return Timing.Measure(() =>
         {

@@ -36,7 +36,7 @@ sealed class StreamingModel : IDisposable
     public static StreamingModel PsMnist()
     {
         manual_seed(0);
-        var layer = new LmuParallel(new LmuOptions(1, 468, 784)
+        var layer = new Lmu(new LmuOptions(1, 468, 784)
         {
             Hidden = HiddenCell.Linear, HiddenSize = 346, HiddenActivation = Activation.Relu, InputToHidden = true, UseBias = true,
         });
@@ -61,7 +61,7 @@ sealed class StreamingModel : IDisposable
     /// <summary>The memory alone, exported (one channel, no hidden layer): a step is u = w x + b, then m ← Ā m + B̄ u, 2d² + 2d flops.</summary>
     public static LmuModel MemoryOnly(int order)
     {
-        using var layer = new LmuParallel(new LmuOptions(1, order, 784));
+        using var layer = new Lmu(new LmuOptions(1, order, 784));
         return LmuModel.FromSafeTensors(new ModelExport(1).Add(layer).ToSafeTensors());
     }
 

@@ -23,10 +23,10 @@ static class TrainStepBenchmark
         var slow = new Budget(0, quick ? 1 : 3, quick ? 0 : 20);
         var linear = new LmuOptions(1, Order, 784) { Hidden = HiddenCell.Linear, HiddenSize = Hidden, HiddenActivation = Activation.Relu, InputToHidden = true, UseBias = true };
         var rnn = new LmuOptions(1, Order, 784) { Hidden = HiddenCell.Rnn, HiddenSize = Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true };
-        var parallel = Measure(linear, LmuImplementation.Parallel, time, batch, Budget.For(quick));
-        var sequential = Measure(linear, LmuImplementation.Sequential, time, batch, slow);
-        var fused = Measure(rnn, LmuImplementation.Parallel, time, batch, Budget.For(quick));
-        var stepped = Measure(rnn, LmuImplementation.Sequential, time, batch, slow);
+        var parallel = Measure(linear, LmuMode.Auto, time, batch, Budget.For(quick));
+        var sequential = Measure(linear, LmuMode.Sequential, time, batch, slow);
+        var fused = Measure(rnn, LmuMode.Auto, time, batch, Budget.For(quick));
+        var stepped = Measure(rnn, LmuMode.Sequential, time, batch, slow);
         double speedup = sequential.Median / parallel.Median, rnnSpeedup = stepped.Median / fused.Median;
         return new BenchTable(Name, "psMNIST training step (forward + backward + Adam): parallel against stepped LMUs",
             $"order {Order}, θ = 784, T = {time}, batch {batch}, hidden {Hidden}, 10 classes, float32",
@@ -40,10 +40,10 @@ static class TrainStepBenchmark
 
     static BenchRow Row(string label, Measurement m, int batch) => new("", label, [1e3 * m.Median, batch / m.Median, m.Runs]);
 
-    static Measurement Measure(LmuOptions options, LmuImplementation implementation, int time, int batch, Budget budget)
+    static Measurement Measure(LmuOptions options, LmuMode mode, int time, int batch, Budget budget)
     {
         manual_seed(0);
-        using var lmu = new Lmu(options, implementation) { ParallelMode = ParallelMode.Final };
+        using var lmu = new Lmu(options, mode);
         using var classifier = nn.Linear(Hidden, 10);
         using var adam = optim.Adam(lmu.parameters().Concat(classifier.parameters()), lr: 1e-3);
         using var x = rand(batch, time, 1);

@@ -16,7 +16,7 @@ static class TrainCommand
         var order = new Option<int?>("--order") { Description = "Order d of the Legendre memory." };
         var theta = new Option<double?>("--theta") { Description = "Memory window θ in steps." };
         var hidden = new Option<int?>("--hidden") { Description = "Hidden size." };
-        var mode = new Option<string?>("--mode") { Description = "Parallel memory mode: auto, fft, raw, final, chunked." };
+        var mode = new Option<string?>("--mode") { Description = "How the LMU computes a sequence: auto, sequential, fft, raw, final, chunked." };
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data." };
         var batch = new Option<int?>("--batch-size") { Description = "Samples per optimiser step." };
         var lr = new Option<double?>("--lr") { Description = "Adam learning rate (peak)." };

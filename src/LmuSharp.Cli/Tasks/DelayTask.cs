@@ -58,8 +58,8 @@ sealed class DelayTask : ITask
 
     public nn.Module<Tensor, Tensor> Build(TrainConfig config) => config.Model switch
     {
-        "lmu" => new DelayModel(new LmuParallel(new LmuOptions(1, config.Order, config.Theta) { ReturnSequences = true },
-            Enum.Parse<ParallelMode>(config.Mode, ignoreCase: true)), config.Order),
+        "lmu" => new DelayModel(new Lmu(new LmuOptions(1, config.Order, config.Theta) { ReturnSequences = true },
+            Enum.Parse<LmuMode>(config.Mode, ignoreCase: true)), config.Order),
         "lstm" => new DelayModel(nn.LSTM(1, config.Hidden, batchFirst: true), config.Hidden),
         _ => throw new ArgumentException($"unknown model '{config.Model}' for {Name}."),
     };
@@ -79,13 +79,13 @@ sealed class DelayTask : ITask
             RegisterComponents();
         }
 
-        public ModelExport ToExport() => layer is LmuParallel lmu
+        public ModelExport ToExport() => layer is Lmu lmu
             ? new ModelExport(1).Add(lmu).AddDense(readout)
             : throw new NotSupportedException("the streaming runtime has no LSTM layer: only the delay 'lmu' model can be exported.");
 
         public override Tensor forward(Tensor input) => readout.forward(layer switch
         {
-            LmuParallel lmu => lmu.forward(input, null).Output,
+            Lmu lmu => lmu.forward(input, null).Output,
             LSTM lstm => lstm.forward(input).Item1,
             _ => throw new InvalidOperationException($"unexpected layer {layer.GetType().Name}"),
         });

@@ -91,7 +91,7 @@ sealed class StackedRegressor : nn.Module<Tensor, Tensor>, IExportable
             {
                 var options = new LmuOptions(features, config.Order, config.Theta)
                 { Hidden = HiddenCell.Linear, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true, UseBias = true, ReturnSequences = true };
-                layers.Add(new LmuParallel(options, Enum.Parse<ParallelMode>(config.Mode, ignoreCase: true)));
+                layers.Add(new Lmu(options, Enum.Parse<LmuMode>(config.Mode, ignoreCase: true)));
                 features = config.Hidden;
             }
             else
@@ -110,7 +110,7 @@ sealed class StackedRegressor : nn.Module<Tensor, Tensor>, IExportable
     {
         var export = new ModelExport(1);
         foreach (var layer in layers)
-            _ = layer is LmuParallel lmu ? export.Add(lmu)
+            _ = layer is Lmu lmu ? export.Add(lmu)
                 : throw new NotSupportedException("the streaming runtime has no LSTM layer: only the mackey-glass 'lmu' model can be exported.");
         return export.AddDense(readout);
     }
@@ -121,7 +121,7 @@ sealed class StackedRegressor : nn.Module<Tensor, Tensor>, IExportable
         foreach (var layer in layers)
             x = layer switch
             {
-                LmuParallel lmu => lmu.forward(x, null).Output,
+                Lmu lmu => lmu.forward(x, null).Output,
                 LSTM lstm => lstm.forward(x).Item1,
                 _ => throw new InvalidOperationException($"unexpected layer {layer.GetType().Name}"),
             };

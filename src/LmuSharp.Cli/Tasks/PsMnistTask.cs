@@ -38,7 +38,7 @@ sealed class PsMnistTask : ITask
 
     public nn.Module<Tensor, Tensor> Build(TrainConfig config) => config.Model switch
     {
-        "lmu-parallel" => new SequenceClassifier(new LmuParallel(
+        "lmu-parallel" => new SequenceClassifier(new Lmu(
             new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Linear, HiddenSize = config.Hidden, HiddenActivation = Activation.Relu, UseBias = true },
             ParseMode(config.Mode)), config.Hidden, 10, config.Dropout),
         "lmu" or "lmu-no-feedback" => new SequenceClassifier(InitialiseAsPublished(new Lmu(
@@ -46,8 +46,7 @@ sealed class PsMnistTask : ITask
             {
                 Hidden = HiddenCell.Rnn, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true,
                 HiddenToMemory = config.Model == "lmu", MemoryToMemory = config.Model == "lmu",
-            })
-            { ParallelMode = ParseMode(config.Mode) }),
+            }, ParseMode(config.Mode))),
             config.Hidden, 10, config.Dropout),
         _ => throw UnknownModel(config.Model),
     };
@@ -113,7 +112,7 @@ sealed class PsMnistTask : ITask
         return new Split(torch.tensor(pixels, [count, Steps, 1]), torch.tensor(targets));
     }
 
-    static ParallelMode ParseMode(string mode) => Enum.Parse<ParallelMode>(mode, ignoreCase: true);
+    static LmuMode ParseMode(string mode) => Enum.Parse<LmuMode>(mode, ignoreCase: true);
 
     ArgumentException UnknownModel(string model) => new($"unknown model '{model}' for {Name}; expected one of: {string.Join(", ", Models)}.");
 }

@@ -10,12 +10,12 @@ namespace LmuSharp.Cli.Tasks;
 sealed class SequenceClassifier : nn.Module<Tensor, Tensor>, IExportable
 {
 #pragma warning disable IDE1006 // field names are the state_dict prefixes
-    readonly nn.Module<Tensor, LmuState?, (Tensor Output, LmuState State)> lmu;
+    readonly Lmu lmu;
     readonly Dropout dropout;
     readonly Linear classifier;
 #pragma warning restore IDE1006
 
-    public SequenceClassifier(nn.Module<Tensor, LmuState?, (Tensor Output, LmuState State)> lmu, int features, int classes, double dropout)
+    public SequenceClassifier(Lmu lmu, int features, int classes, double dropout)
         : base(nameof(SequenceClassifier))
     {
         this.lmu = lmu;
@@ -25,12 +25,7 @@ sealed class SequenceClassifier : nn.Module<Tensor, Tensor>, IExportable
     }
 
     /// <summary>The LMU layer, then the classifier as a dense head (the runtime gives logits at every step).</summary>
-    public ModelExport ToExport()
-    {
-        var export = new ModelExport(lmu switch { LmuParallel p => p.Options.InputSize, Lmu l => l.Options.InputSize, _ => throw new InvalidOperationException() });
-        _ = lmu switch { LmuParallel p => export.Add(p), Lmu l => export.Add(l), _ => throw new InvalidOperationException() };
-        return export.AddDense(classifier);
-    }
+    public ModelExport ToExport() => new ModelExport(lmu.Options.InputSize).Add(lmu).AddDense(classifier);
 
     public override Tensor forward(Tensor input)
     {

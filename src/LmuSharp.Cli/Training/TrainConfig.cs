@@ -51,7 +51,7 @@ sealed record TrainConfig
         Require(Threads >= 0, "--threads must be ≥ 0 (0: all cores)");
         Require(TrainSamples >= 0, "--train-samples must be ≥ 0 (0: all)");
         Require(Length >= 0, "--length must be ≥ 0 (0: the task's default)");
-        Require(Mode is "auto" or "fft" or "raw" or "final" or "chunked", "--mode must be auto, fft, raw, final or chunked");
+        Require(Mode is "auto" or "sequential" or "fft" or "raw" or "final" or "chunked", "--mode must be auto, sequential, fft, raw, final or chunked");
         return this;
     }
 

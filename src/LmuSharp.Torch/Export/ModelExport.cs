@@ -39,13 +39,17 @@ public sealed class ModelExport
     /// <summary>Features per input step of the whole model.</summary>
     public int InputSize { get; }
 
-    /// <summary>Adds a parallel LMU (exported as <c>parallel_lmu</c>; it runs recurrently in the runtime).</summary>
-    /// <param name="layer">The trained layer.</param>
-    public ModelExport Add(LmuParallel layer) => AddLmu("parallel_lmu", layer.Cell);
-
-    /// <summary>Adds an LMU layer (exported as <c>lmu_cell</c>).</summary>
+    /// <summary>
+    /// Adds an LMU layer: as <c>parallel_lmu</c> when nothing feeds back into the memory and the hidden cell is None
+    /// or Linear (the parallel LMU of Chilkuri &amp; Eliasmith 2021), else as <c>lmu_cell</c>. Both run as streams.
+    /// </summary>
     /// <param name="layer">The trained layer; a bidirectional or backwards layer cannot run as a stream.</param>
-    public ModelExport Add(Lmu layer) => AddLmu("lmu_cell", layer.Cell);
+    public ModelExport Add(Lmu layer)
+    {
+        var o = layer.Options;
+        bool parallel = o.MemoryIsFeedForward && o.Hidden is HiddenCell.None or HiddenCell.Linear;
+        return AddLmu(parallel ? "parallel_lmu" : "lmu_cell", layer.Cell);
+    }
 
     /// <summary>Adds an LMU cell (exported as <c>lmu_cell</c>).</summary>
     /// <param name="cell">The trained cell.</param>

@@ -17,12 +17,12 @@ public sealed class LmuBidirectional : nn.Module<Tensor, (LmuState Forward, LmuS
 
     /// <summary>Creates both directions from <paramref name="options"/> (its GoBackwards is ignored).</summary>
     /// <param name="options">The architecture of each direction.</param>
-    /// <param name="implementation">Parallel, sequential, or chosen from the options.</param>
+    /// <param name="computation">How each direction computes the sequence; null for <see cref="LmuComputation.Auto"/>.</param>
     /// <param name="name">The module name.</param>
-    public LmuBidirectional(LmuOptions options, LmuImplementation implementation = LmuImplementation.Auto, string name = "LmuBidirectional") : base(name)
+    public LmuBidirectional(LmuOptions options, LmuComputation? computation = null, string name = "LmuBidirectional") : base(name)
     {
-        forward_layer = new Lmu(options with { GoBackwards = false }, implementation);
-        backward_layer = new Lmu(options with { GoBackwards = true }, implementation);
+        forward_layer = new Lmu(options with { GoBackwards = false }, computation);
+        backward_layer = new Lmu(options with { GoBackwards = true }, computation);
         RegisterComponents();
     }
 

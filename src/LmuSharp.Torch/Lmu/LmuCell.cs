@@ -85,7 +85,10 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
     public ScalarType ParameterType => input_encoder.weight!.dtype;
 
     /// <summary>The discretised (Ā [order, order], B̄ [order]) in the parameters' dtype and device, differentiable when trained.</summary>
-    public (Tensor ABar, Tensor BBar) DiscreteMatrices() => _legendre.Matrices(ParameterType, input_encoder.weight!.device, Learnt);
+    public (Tensor ABar, Tensor BBar) DiscreteMatrices() => Operators().Matrices();
+
+    /// <summary>The memory's operators (Ā, B̄, H in its parallel forms) in the parameters' dtype and device.</summary>
+    internal MemoryOperators Operators() => new(_legendre, ParameterType, input_encoder.weight!.device, Learnt);
 
     /// <summary>One step: x_t [batch, inputSize] and the previous state (zeros when null) → (o_t, new state).</summary>
     /// <param name="input">x_t, [batch, inputSize].</param>
@@ -100,9 +103,7 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
         return LmuState.MoveOut(o, next);
     }
 
-    internal LegendreTensors.Trainable? Learnt => theta_inv is null && A is null ? null : new(theta_inv, A, B);
-
-    internal LegendreTensors Legendre => _legendre;
+    LegendreTensors.Trainable? Learnt => theta_inv is null && A is null ? null : new(theta_inv, A, B);
 
     /// <summary>
     /// The step without checks, in the caller's dispose scope. <paramref name="encodedInput"/> is W_x x_t + b

@@ -52,6 +52,12 @@ public sealed record LmuState(Tensor Memory, Tensor? Hidden = null, Tensor? Cell
         return (output.MoveToOuterDisposeScope(), state.MoveToOuterDisposeScope());
     }
 
+    /// <summary>Per sequence, this state where <paramref name="valid"/> [batch, 1] is true, else <paramref name="otherwise"/>.</summary>
+    internal LmuState Where(Tensor valid, LmuState otherwise) => new(
+        where(valid.unsqueeze(-1), Memory, otherwise.Memory),
+        Hidden is null ? null : where(valid, Hidden, otherwise.Hidden!),
+        Cell is null ? null : where(valid, Cell, otherwise.Cell!));
+
     /// <summary>Disposes the state's tensors.</summary>
     public void Dispose()
     {

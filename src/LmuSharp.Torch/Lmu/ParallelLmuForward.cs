@@ -5,87 +5,82 @@ using static TorchSharp.torch;
 namespace LmuSharp.Torch;
 
 /// <summary>
-/// The whole-sequence forward pass of an LMU without feedback into the memory, on an <see cref="LmuCell"/>'s
-/// weights: u = W_x x + b for all steps, M = H * u by one of the <see cref="ParallelMode"/>s, then
-/// o_t = hidden([vec(M_t); x_t]) for all steps at once (none/linear) or stepped (a recurrent hidden cell).
+/// The whole-sequence forward pass of an LMU without feedback into the memory (Chilkuri &amp; Eliasmith 2021), on an
+/// <see cref="LmuCell"/>'s weights: u = W_x x + b for all steps, M = H * u by one of the parallel <see cref="LmuMode"/>s,
+/// then o_t = hidden([vec(M_t); x_t]) for all steps at once (None, Linear), by the fused RNN kernel (Rnn), or
+/// stepped (Lstm, Gru). It talks to the cell through <see cref="LmuCell.EncodeInput"/>, <see cref="LmuCell.Operators"/>
+/// and the hidden update (<see cref="LmuCell.Hidden"/>, <see cref="LmuCell.RnnParts"/>).
 /// </summary>
 internal static class ParallelLmuForward
 {
-    /// <summary>
-    /// Which parallel mode <see cref="ParallelMode.Auto"/> resolves to for a sequence of <paramref name="time"/> steps:
-    /// the final-state product without return_sequences, else FFT, which `lmu bench` measured fastest at every
-    /// length from 16 to 10,000 steps on an idle 2-core AVX-512 machine (order 256, batch 4; raw was 1.1–2.7×
-    /// slower below 200 steps, chunked and sequential slower everywhere).
-    /// </summary>
-    public static ParallelMode Resolve(ParallelMode mode, bool returnSequences, long time) => mode switch
-    {
-        ParallelMode.Auto when !returnSequences => ParallelMode.Final,
-        ParallelMode.Auto => ParallelMode.Fft,
-        _ => mode,
-    };
-
-    public static (Tensor Output, LmuState State) Run(LmuCell cell, Tensor x, LmuState? state, Tensor? lengths, Settings settings)
+    /// <summary>Runs the sequence in <paramref name="mode"/> (a resolved parallel mode of <paramref name="computation"/>).</summary>
+    public static (Tensor Output, LmuState State) Run(LmuCell cell, Tensor x, LmuState? state, Tensor? lengths, LmuMode mode, LmuComputation computation)
     {
         using var scope = NewDisposeScope();
         var o = cell.Options;
-        long time = x.shape[1];
-        var mode = Resolve(settings.Mode, o.ReturnSequences, time);
         if (o.GoBackwards) x = TimeIndex.Reverse(x, lengths);
         using var masks = DropoutMasks.Draw(cell, x.shape[0], x.dtype, x.device);
         var u = cell.EncodeInput(x, masks); // [N, T, C]
-        if (o.Hidden is HiddenCell.Rnn or HiddenCell.Lstm or HiddenCell.Gru)
+        var memory = new Memory(cell.Operators(), mode, computation);
+        var (output, final) = o.Hidden switch
         {
-            // the memory for all steps at once; only the recurrent hidden cell is stepped
-            var sequenceMode = Resolve(mode == ParallelMode.Final ? ParallelMode.Auto : mode, true, time);
-            if (o.Hidden == HiddenCell.Rnn)
-            {
-                var (h, rnnState) = RnnHidden(cell, u, x, state, lengths, sequenceMode, settings);
-                return LmuState.MoveOut(h, rnnState);
-            }
-            var all = Sequence(cell, u, state?.Memory, sequenceMode, settings);
-            var (y, hiddenState) = HiddenRecurrence(cell, all.flatten(2), x, state, lengths);
-            var final = hiddenState with { Memory = TimeIndex.Last(all, lengths) };
-            return LmuState.MoveOut(y, final);
-        }
-        Tensor memory, last;
-        if (mode == ParallelMode.Final)
-        {
-            last = FinalMemory(cell, u, state?.Memory, lengths);
-            memory = last.flatten(1);
-            x = TimeIndex.Last(x, lengths);
-        }
+            HiddenCell.Rnn => RnnHidden(cell, memory, u, x, state, lengths),
+            HiddenCell.Lstm or HiddenCell.Gru => SteppedHidden(cell, memory, u, x, state, lengths),
+            _ => FeedForwardHidden(cell, memory, u, x, state?.Memory, lengths),
+        };
+        return LmuState.MoveOut(output, final);
+    }
+
+    /// <summary>A None or Linear hidden cell: o_t = activation(W [vec(M_t); x_t] + b) for every step (or the last) at once.</summary>
+    static (Tensor Output, LmuState State) FeedForwardHidden(LmuCell cell, Memory memory, Tensor u, Tensor x, Tensor? m0, Tensor? lengths)
+    {
+        bool sequences = cell.Options.ReturnSequences;
+        Tensor read, last;
+        if (memory.Mode == LmuMode.Final) last = read = memory.Final(u, m0, lengths);
         else
         {
-            var m = Sequence(cell, u, state?.Memory, mode, settings); // [N, T, C, d]
+            var m = memory.Sequence(u, m0); // [N, T, C, d]
             last = TimeIndex.Last(m, lengths);
-            memory = o.ReturnSequences ? m.flatten(2) : last.flatten(1);
-            if (!o.ReturnSequences) x = TimeIndex.Last(x, lengths);
+            read = sequences ? m : last;
         }
-        var (output, hidden, _) = cell.Hidden(memory, x, null);
-        if (o.ReturnSequences && lengths is not null) output = TimeIndex.HoldAfter(output, lengths);
-        if (o.ReturnSequences && hidden is not null) hidden = output.select(1, -1);
-        return LmuState.MoveOut(output, new LmuState(last, hidden));
+        if (!sequences) x = TimeIndex.Last(x, lengths);
+        var (output, hidden, _) = cell.Hidden(read.flatten(sequences ? 2 : 1), x, null);
+        if (sequences && lengths is not null) output = TimeIndex.HoldAfter(output, lengths);
+        if (sequences && hidden is not null) hidden = output.select(1, -1);
+        return (output, new LmuState(last, hidden));
+    }
+
+    /// <summary>An LSTM or GRU hidden cell stepped over the memories of all steps: o_t, h_t = cell([vec(M_t); x_t]; h_{t−1}).</summary>
+    static (Tensor Output, LmuState State) SteppedHidden(LmuCell cell, Memory memory, Tensor u, Tensor x, LmuState? state, Tensor? lengths)
+    {
+        // unbind, not select: select's backward writes a whole [N, T, …] gradient per step
+        var (memories, inputs) = (memory.Sequence(u, state?.Memory).unbind(1), x.unbind(1));
+        var initial = state ?? LmuState.Zeros(cell.Options, x.shape[0], x.dtype, x.device);
+        return StepLoop.Run(inputs.Length, initial, lengths, cell.Options.ReturnSequences, (t, previous) =>
+        {
+            var (o, h, c) = cell.Hidden(memories[t].flatten(1), inputs[t], previous);
+            return (o, new LmuState(memories[t], h, c));
+        });
     }
 
     /// <summary>
     /// An RNN hidden cell reading the memory: a = W_ih [vec(M_t); x_t] + b for all steps, then h_t = φ(a_t + W_hh h_{t−1})
     /// by <see cref="RnnRecurrence"/> (a fused kernel on CPU). Rows are independent, so steps past a sequence's length
     /// are computed and then replaced by the held output and state. In FFT mode the memory is never built: W_m vec(M_t)
-    /// = Σ_k K_k u_{t−k} with the projected impulse response K_k = W_m H_k (<see cref="ProjectedMemory"/>).
+    /// = Σ_k K_k u_{t−k} with the projected impulse response K_k = W_m H_k (<see cref="Memory.Projected"/>).
     /// </summary>
-    static (Tensor Output, LmuState State) RnnHidden(LmuCell cell, Tensor u, Tensor x, LmuState? state, Tensor? lengths, ParallelMode mode, Settings settings)
+    static (Tensor Output, LmuState State) RnnHidden(LmuCell cell, Memory memory, Tensor u, Tensor x, LmuState? state, Tensor? lengths)
     {
         var (memoryWeight, a, weight) = cell.RnnParts(x);
         Tensor last;
-        if (mode == ParallelMode.Fft)
+        if (memory.Mode == LmuMode.Fft)
         {
-            a = a + ProjectedMemory(cell, u, memoryWeight);
-            if (state is not null) a = a + nn.functional.linear(ZeroInputResponse(cell, state.Memory, u.shape[1]).flatten(2), memoryWeight);
-            last = FinalMemory(cell, u, state?.Memory, lengths);
+            a = a + memory.Projected(u, memoryWeight, state?.Memory);
+            last = memory.Final(u, state?.Memory, lengths);
         }
         else
         {
-            var m = Sequence(cell, u, state?.Memory, mode, settings);
+            var m = memory.Sequence(u, state?.Memory);
             a = a + nn.functional.linear(m.flatten(2), memoryWeight);
             last = TimeIndex.Last(m, lengths);
         }
@@ -95,103 +90,61 @@ internal static class ParallelLmuForward
         return (output, new LmuState(last, lastHidden));
     }
 
-    /// <summary>
-    /// W_m vec(M_t) for all steps [N, T, H] without M: K_c,k = W_m[:, c] H_k ([C, H, T]) convolved with u_c by FFT
-    /// and summed over channels. Costs H instead of C·d channels of FFT, and no [N, T, C·d] tensor or product.
-    /// </summary>
-    static Tensor ProjectedMemory(LmuCell cell, Tensor u, Tensor memoryWeight)
+    /// <summary>The memory M = H * u of a sequence by one parallel mode, plus the initial memory's zero-input response.</summary>
+    readonly record struct Memory(MemoryOperators Operators, LmuMode Mode, LmuComputation Computation)
     {
-        using var scope = NewDisposeScope();
-        long time = u.shape[1], channels = u.shape[2], hidden = memoryWeight.shape[0];
-        long n = ParallelMemory.FastLength(2 * time);
-        var impulse = cell.Legendre.Impulse(time, u.dtype, u.device, cell.Learnt);              // H [T, d]
-        var k = memoryWeight.view(hidden, channels, -1).transpose(0, 1).matmul(impulse.mT);  // K [C, H, T]
-        var uf = fft.rfft(u.transpose(1, 2), n, -1);                                          // [N, C, F]
-        var af = channels == 1 ? uf * fft.rfft(k[0], n, -1) : einsum("ncf,chf->nhf", uf, fft.rfft(k, n, -1));
-        return fft.irfft(af, n, -1)[.., .., ..(int)time].transpose(1, 2).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The last valid memory state M [N, C, d] by the final-state product (plus the initial memory's part).</summary>
-    static Tensor FinalMemory(LmuCell cell, Tensor u, Tensor? m0, Tensor? lengths)
-    {
-        long time = u.shape[1];
-        var aligned = lengths is null ? u : TimeIndex.RightAlign(u, lengths);
-        var last = ParallelMemory.Final(aligned, cell.Legendre.ReversedImpulse(time, u.dtype, u.device, cell.Learnt));
-        return m0 is null ? last : last + InitialStateAtEnd(cell, m0, lengths, time);
-    }
-
-    /// <summary>
-    /// An LSTM or GRU hidden cell over precomputed memories [N, T, C·d]: o_t, h_t = cell([vec(M_t); x_t]; h_{t−1}).
-    /// Past a sequence's length the hidden state and the output hold. Returns the state with a placeholder memory.
-    /// </summary>
-    static (Tensor Output, LmuState State) HiddenRecurrence(LmuCell cell, Tensor memory, Tensor x, LmuState? state, Tensor? lengths)
-    {
-        long n = x.shape[0], time = x.shape[1];
-        var len = lengths?.to(ScalarType.Int64, x.device);
-        var current = state ?? LmuState.Zeros(cell.Options, n, x.dtype, x.device);
-        var outputs = new List<Tensor>((int)time);
-        var (memories, inputs) = (memory.unbind(1), x.unbind(1)); // unbind, not select: select's backward writes a whole [N, T, …] gradient per step
-        for (int t = 0; t < time; t++)
+        /// <summary>M [N, T, C, d] for all steps, including Āᵗ⁺¹ m_0.</summary>
+        public Tensor Sequence(Tensor u, Tensor? m0)
         {
-            var (o, h, c) = cell.Hidden(memories[t], inputs[t], current);
-            if (len is not null && t > 0)
+            long time = u.shape[1];
+            Tensor m;
+            switch (Mode)
             {
-                var valid = len.gt(t).view(n, 1);
-                o = where(valid, o, outputs[^1]);
-                h = where(valid, h!, current.Hidden!);
-                c = c is null ? null : where(valid, c, current.Cell!);
+                case LmuMode.Chunked:
+                    var (w, q, aLength) = Operators.Chunk(Math.Min(time, Computation.ChunkLength));
+                    return ParallelMemory.Chunked(u, w, q, aLength, m0);
+                case LmuMode.Raw:
+                    var h = Operators.Impulse(time);
+                    long significant = LegendreTensors.SignificantLength(h, Computation.RawTolerance ?? DefaultTolerance(u.dtype));
+                    m = ParallelMemory.Raw(u, h[..(int)significant]);
+                    break;
+                default:
+                    long n = ParallelMemory.FastLength(2 * time);
+                    m = ParallelMemory.Fft(u, Operators.ImpulseSpectrum(time, n), n);
+                    break;
             }
-            outputs.Add(o);
-            current = new LmuState(memory, h, c);
+            return m0 is null ? m : m + Operators.ZeroInputResponse(m0, time);
         }
-        var output = cell.Options.ReturnSequences ? stack(outputs, 1) : outputs[^1];
-        return (output, current);
-    }
 
-    /// <summary>M [N, T, C, d] for all steps, including the initial state's zero-input response Ā^{t+1} m_0.</summary>
-    static Tensor Sequence(LmuCell cell, Tensor u, Tensor? m0, ParallelMode mode, Settings settings)
-    {
-        long time = u.shape[1];
-        var (dtype, device, learnt) = (u.dtype, u.device, cell.Learnt);
-        Tensor m;
-        switch (mode)
+        /// <summary>The last valid state M [N, C, d] by the final-state product (plus the initial memory's part).</summary>
+        public Tensor Final(Tensor u, Tensor? m0, Tensor? lengths)
         {
-            case ParallelMode.Chunked:
-                var (w, q, aLength) = cell.Legendre.ChunkOperators(Math.Min(time, settings.ChunkLength), dtype, device, learnt);
-                return ParallelMemory.Chunked(u, w, q, aLength, m0);
-            case ParallelMode.Raw:
-                var h = cell.Legendre.Impulse(time, dtype, device, learnt);
-                long significant = LegendreTensors.SignificantLength(h, settings.RawTolerance ?? DefaultTolerance(dtype));
-                m = ParallelMemory.Raw(u, h[..(int)significant]);
-                break;
-            default:
-                long n = ParallelMemory.FastLength(2 * time);
-                m = ParallelMemory.Fft(u, cell.Legendre.ImpulseSpectrum(time, n, dtype, device, learnt), n);
-                break;
+            long time = u.shape[1];
+            var aligned = lengths is null ? u : TimeIndex.RightAlign(u, lengths);
+            var last = ParallelMemory.Final(aligned, Operators.ReversedImpulse(time));
+            if (m0 is null) return last;
+            return last + (lengths is null ? Operators.ZeroInputResponseAt(m0, time) : TimeIndex.Last(Operators.ZeroInputResponse(m0, time), lengths));
         }
-        return m0 is null ? m : m + ZeroInputResponse(cell, m0, time);
+
+        /// <summary>
+        /// W_m vec(M_t) for all steps [N, T, H] without M: K_c,k = W_m[:, c] H_k ([C, H, T]) convolved with u_c by FFT
+        /// and summed over channels. Costs H instead of C·d channels of FFT, and no [N, T, C·d] tensor or product.
+        /// </summary>
+        public Tensor Projected(Tensor u, Tensor memoryWeight, Tensor? m0)
+        {
+            using var scope = NewDisposeScope();
+            long time = u.shape[1], channels = u.shape[2], hidden = memoryWeight.shape[0];
+            long n = ParallelMemory.FastLength(2 * time);
+            var impulse = Operators.Impulse(time);                                                 // H [T, d]
+            var k = memoryWeight.view(hidden, channels, -1).transpose(0, 1).matmul(impulse.mT);  // K [C, H, T]
+            var uf = fft.rfft(u.transpose(1, 2), n, -1);                                          // [N, C, F]
+            var af = channels == 1 ? uf * fft.rfft(k[0], n, -1) : einsum("ncf,chf->nhf", uf, fft.rfft(k, n, -1));
+            var projected = fft.irfft(af, n, -1)[.., .., ..(int)time].transpose(1, 2);
+            if (m0 is not null) projected = projected + nn.functional.linear(Operators.ZeroInputResponse(m0, time).flatten(2), memoryWeight);
+            return projected.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>Default truncation of H for <see cref="LmuMode.Raw"/>: below float rounding of the largest term.</summary>
+        static double DefaultTolerance(ScalarType dtype) => dtype == ScalarType.Float64 ? 1e-15 : 1e-9;
     }
-
-    /// <summary>Ā^{t+1} m_0 for t &lt; <paramref name="time"/>, [N, T, C, d]: the initial memory's part of every state.</summary>
-    static Tensor ZeroInputResponse(LmuCell cell, Tensor m0, long time)
-    {
-        var (aBar, _) = cell.DiscreteMatrices();
-        return LegendreTensors.ZeroInputResponse(m0, aBar, time).transpose(1, 2);
-    }
-
-    /// <summary>Ā^{len} m_0: the initial memory's contribution to the last valid state.</summary>
-    static Tensor InitialStateAtEnd(LmuCell cell, Tensor m0, Tensor? lengths, long time)
-    {
-        var (aBar, _) = cell.DiscreteMatrices();
-        return lengths is null ? m0.matmul(aBar.matrix_power((int)time).mT) : TimeIndex.Last(ZeroInputResponse(cell, m0, time), lengths);
-    }
-
-    /// <summary>Default truncation of H for <see cref="ParallelMode.Raw"/>: below float rounding of the largest term.</summary>
-    static double DefaultTolerance(ScalarType dtype) => dtype == ScalarType.Float64 ? 1e-15 : 1e-9;
-
-    /// <summary>The tunable parts of the parallel computation.</summary>
-    /// <param name="Mode">The memory computation mode.</param>
-    /// <param name="ChunkLength">L for <see cref="ParallelMode.Chunked"/>.</param>
-    /// <param name="RawTolerance">The truncation tolerance of H for <see cref="ParallelMode.Raw"/>, relative to max ‖H_k‖; null for the dtype's default.</param>
-    internal readonly record struct Settings(ParallelMode Mode, long ChunkLength, double? RawTolerance);
 }

@@ -55,13 +55,13 @@ public class LmuGradientTests
         var options = ParallelOptions(!path.StartsWith("final"), discretizer: discretizer) with { Theta = 60, TrainableTheta = true, TrainableAB = true };
         nn.Module<Tensor, LmuState?, (Tensor, LmuState)> layer = path switch
         {
-            "sequential" => new Lmu(options, LmuImplementation.Sequential),
-            "fft+lstm" => new Lmu(options with { Hidden = HiddenCell.Lstm }) { ParallelMode = ParallelMode.Fft },
-            "fft+rnn-memoryd1" => new Lmu(options with { Hidden = HiddenCell.Rnn, MemoryD = 1 }) { ParallelMode = ParallelMode.Fft },
-            "fft+rnn-memoryd2" => new Lmu(options with { Hidden = HiddenCell.Rnn }) { ParallelMode = ParallelMode.Fft },
+            "sequential" => new Lmu(options, LmuMode.Sequential),
+            "fft+lstm" => new Lmu(options with { Hidden = HiddenCell.Lstm }, LmuMode.Fft),
+            "fft+rnn-memoryd1" => new Lmu(options with { Hidden = HiddenCell.Rnn, MemoryD = 1 }, LmuMode.Fft),
+            "fft+rnn-memoryd2" => new Lmu(options with { Hidden = HiddenCell.Rnn }, LmuMode.Fft),
             "sequential+gru-feedback" => new Lmu(options with { Hidden = HiddenCell.Gru, HiddenToMemory = true, MemoryToMemory = true }),
-            "final-memoryd2" => new LmuParallel(options with { InputSize = 2, MemoryD = 2, ReturnSequences = false }, ParallelMode.Final),
-            _ => new LmuParallel(options, Enum.Parse<ParallelMode>(path, true)) { ChunkLength = 4 },
+            "final-memoryd2" => new Lmu(options with { InputSize = 2, MemoryD = 2, ReturnSequences = false }, LmuMode.Final),
+            _ => new Lmu(options, new LmuComputation(Enum.Parse<LmuMode>(path, true)) { ChunkLength = 4 }),
         };
         layer.to(ScalarType.Float64);
         using var x = Randn(ScalarType.Float64, 2, 11, path == "final-memoryd2" ? 2 : 3).requires_grad_(true);

@@ -1,10 +1,11 @@
+using LmuSharp.Memory;
 using TorchSharp;
 using static LmuSharp.Torch.Tests.LmuTestKit;
 using static TorchSharp.torch;
 
 namespace LmuSharp.Torch.Tests;
 
-/// <summary>The sequential layer, its hidden cells and feedback paths, lengths, the bidirectional wrapper.</summary>
+/// <summary>The layer beyond mode equivalence (<see cref="LmuModeEquivalenceTests"/>): independent math, streams across calls, caches, channels, the bidirectional wrapper.</summary>
 public class LmuLayerTests
 {
     static LmuOptions Recurrent(HiddenCell hidden, bool hiddenToMemory, bool memoryToMemory, bool returnSequences) =>
@@ -20,84 +21,65 @@ public class LmuLayerTests
             ReturnSequences = returnSequences,
         };
 
-    public static TheoryData<HiddenCell, bool, bool> Cells() => new()
+    [Fact]
+    public void Memory_matches_an_independent_double_recurrence()
     {
-        { HiddenCell.Rnn, true, true }, { HiddenCell.Lstm, true, false }, { HiddenCell.Gru, false, true },
-        { HiddenCell.Linear, true, true }, { HiddenCell.None, false, true }, { HiddenCell.Lstm, false, false },
-    };
+        // u = x (W_x = 1, no bias, memoryD 1); m_t = Ā m_{t−1} + B̄ u_t computed with plain loops from the core Ā, B̄.
+        var options = new LmuOptions(1, 8, 20) { ReturnSequences = true };
+        using var layer = new Lmu(options, LmuMode.Fft);
+        layer.to(ScalarType.Float64);
+        using (no_grad()) layer.Cell.state_dict()["input_encoder.weight"].fill_(1.0);
+        var rng = new Random(3);
+        var u = Enumerable.Range(0, 50).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        using var x = tensor(u, [1, 50, 1], ScalarType.Float64);
+        var (y, _) = layer.forward(x, null);
+        var system = LegendreStateSpace.Discretize(8, 20, Discretizer.Zoh);
+        var (a, b) = (system.ABar, system.BBar);
+        var m = new double[8];
+        var yData = y.data<double>().ToArray();
+        for (int t = 0; t < 50; t++)
+        {
+            var next = new double[8];
+            for (int i = 0; i < 8; i++)
+            {
+                next[i] = b[i] * u[t];
+                for (int j = 0; j < 8; j++) next[i] += a[i, j] * m[j];
+            }
+            m = next;
+            for (int i = 0; i < 8; i++) Assert.Equal(m[i], yData[t * 8 + i], 1e-12);
+        }
+    }
 
-    [Theory]
-    [MemberData(nameof(Cells))]
-    public void Step_repeated_equals_forward(HiddenCell hidden, bool h2m, bool m2m)
+    [Fact]
+    public void Forward_carries_a_stream_across_calls()
     {
-        manual_seed(21);
-        var options = Recurrent(hidden, h2m, m2m, returnSequences: true);
+        manual_seed(5);
+        var options = ParallelOptions(true);
         using var layer = new Lmu(options);
         layer.to(ScalarType.Float64).eval();
-        Assert.Equal(options.MemoryIsFeedForward, layer.UsesParallel);
-        using var x = Randn(ScalarType.Float64, 2, 15, 3);
-        var (y, s) = layer.forward(x, null);
-        LmuState? state = null;
-        var outputs = new List<Tensor>();
-        for (int t = 0; t < 15; t++)
-        {
-            var (o, next) = layer.step(x.select(1, t), state);
-            outputs.Add(o);
-            state = next;
-        }
-        Assert.InRange(MaxAbs(y, stack(outputs, 1)), 0, 1e-12);
-        foreach (var (a, b) in s.Tensors().Zip(state!.Tensors())) Assert.InRange(MaxAbs(a, b), 0, 1e-12);
+        using var x = Randn(ScalarType.Float64, 2, 60, 3);
+        var (whole, _) = layer.forward(x, null);
+        var (first, state) = layer.forward(x[.., ..25], null);
+        var (second, _) = layer.forward(x[.., 25..], state);
+        Assert.InRange(MaxAbs(whole, cat([first, second], 1)), 0, 1e-10);
     }
 
     [Theory]
-    [MemberData(nameof(Cells))]
-    public void Lengths_equal_running_each_sequence_alone(HiddenCell hidden, bool h2m, bool m2m)
+    [InlineData(LmuMode.Fft, true)]
+    [InlineData(LmuMode.Final, false)]
+    [InlineData(LmuMode.Raw, true)]
+    public void One_layer_serves_any_length_in_any_order(LmuMode mode, bool returnSequences)
     {
-        manual_seed(22);
-        foreach (bool backwards in new[] { false, true })
-        {
-            var options = Recurrent(hidden, h2m, m2m, returnSequences: true) with { GoBackwards = backwards };
-            using var layer = new Lmu(options);
-            layer.to(ScalarType.Float64).eval();
-            using var x = Randn(ScalarType.Float64, 3, 12, 3);
-            long[] lengths = [12, 5, 1];
-            var (y, s) = layer.forward(x, null, tensor(lengths));
-            for (int n = 0; n < 3; n++)
-            {
-                var (alone, aloneState) = layer.forward(x[n..(n + 1), ..(int)lengths[n]], null);
-                Assert.InRange(MaxAbs(y[n..(n + 1), ..(int)lengths[n]], alone), 0, 1e-12);
-                // past the length the output holds its last value
-                var held = alone[.., ^1..].expand(1, 12 - lengths[n], -1);
-                Assert.InRange(MaxAbs(y[n..(n + 1), (int)lengths[n]..], held), 0, 1e-12);
-                foreach (var (a, b) in s.Tensors().Zip(aloneState.Tensors())) Assert.InRange(MaxAbs(a[n..(n + 1)], b), 0, 1e-12);
-            }
-        }
-    }
-
-    [Theory]
-    [InlineData(HiddenCell.Lstm, true, ParallelMode.Fft)]
-    [InlineData(HiddenCell.Gru, false, ParallelMode.Chunked)]
-    [InlineData(HiddenCell.Rnn, true, ParallelMode.Raw)]
-    [InlineData(HiddenCell.Rnn, true, ParallelMode.Fft)]
-    [InlineData(HiddenCell.Rnn, false, ParallelMode.Auto)]
-    [InlineData(HiddenCell.Lstm, false, ParallelMode.Final)]
-    public void Parallel_memory_with_a_recurrent_hidden_cell_equals_the_recurrence(HiddenCell hidden, bool returnSequences, ParallelMode mode)
-    {
-        manual_seed(25);
-        var options = Recurrent(hidden, false, false, returnSequences) with { GoBackwards = true };
-        using var layer = new Lmu(options) { ParallelMode = mode };
+        manual_seed(6);
+        var options = ParallelOptions(returnSequences);
+        using var layer = new Lmu(options, mode);
         layer.to(ScalarType.Float64).eval();
-        Assert.True(layer.UsesParallel);
         using var seq = SequentialCopy(layer, options, ScalarType.Float64);
-        using var x = Randn(ScalarType.Float64, 3, 30, 3);
-        using var lengths = tensor(new long[] { 30, 7, 1 });
-        var initial = new LmuState(Randn(ScalarType.Float64, 3, 2, 6), Randn(ScalarType.Float64, 3, 4),
-            hidden == HiddenCell.Lstm ? Randn(ScalarType.Float64, 3, 4) : null);
-        var (y, s) = layer.forward(x, initial, lengths);
-        var (yRef, sRef) = seq.forward(x, initial, lengths);
-        Assert.InRange(MaxAbs(y, yRef), 0, 1e-10);
-        foreach (var (a, b) in s.Tensors().Zip(sRef.Tensors(), (a, b) => (a, b))) Assert.InRange(MaxAbs(a, b), 0, 1e-10);
-        Assert.Equal(sRef.Tensors().Count(), s.Tensors().Count());
+        foreach (int time in new[] { 5, 40, 17, 41, 100 })
+        {
+            using var x = Randn(ScalarType.Float64, 2, time, 3);
+            Assert.InRange(MaxAbs(layer.forward(x, null).Output, seq.forward(x, null).Output), 0, 1e-10);
+        }
     }
 
     [Theory]
@@ -110,9 +92,9 @@ public class LmuLayerTests
         manual_seed(26);
         var options = Recurrent(hidden, false, false, returnSequences);
         using var x = Randn(ScalarType.Float32, 2, 9, 3);
-        foreach (var implementation in new[] { LmuImplementation.Parallel, LmuImplementation.Sequential })
+        foreach (var mode in new[] { LmuMode.Auto, LmuMode.Sequential })
         {
-            using var layer = new Lmu(options, implementation);
+            using var layer = new Lmu(options, mode);
             using var noGrad = no_grad();
             void Run()
             {
@@ -128,13 +110,13 @@ public class LmuLayerTests
     }
 
     [Theory]
-    [InlineData(LmuImplementation.Parallel)]
-    [InlineData(LmuImplementation.Sequential)]
-    public void MemoryD_4_equals_four_single_channel_layers(LmuImplementation implementation)
+    [InlineData(LmuMode.Fft)]
+    [InlineData(LmuMode.Sequential)]
+    public void MemoryD_4_equals_four_single_channel_layers(LmuMode mode)
     {
         manual_seed(23);
         var options = new LmuOptions(3, 7, 15) { MemoryD = 4, UseBias = true, ReturnSequences = true };
-        using var wide = new Lmu(options, implementation);
+        using var wide = new Lmu(options, mode);
         wide.to(ScalarType.Float64).eval();
         using var x = Randn(ScalarType.Float64, 2, 20, 3);
         var (y, _) = wide.forward(x, null);
@@ -143,7 +125,7 @@ public class LmuLayerTests
         var parts = new List<Tensor>();
         for (int c = 0; c < 4; c++)
         {
-            using var narrow = new Lmu(options with { MemoryD = 1 }, implementation);
+            using var narrow = new Lmu(options with { MemoryD = 1 }, mode);
             narrow.to(ScalarType.Float64).eval();
             using (no_grad())
             {

@@ -35,7 +35,7 @@ public class LmuOptionsTests
             "cell.theta_inv", "cell.A", "cell.B",
         ];
         Assert.Equal(expected.Order(), layer.state_dict().Keys.Order());
-        using var parallel = new LmuParallel(new LmuOptions(1, 4, 8) { Hidden = HiddenCell.Linear, HiddenSize = 3, UseBias = true });
+        using var parallel = new Lmu(new LmuOptions(1, 4, 8) { Hidden = HiddenCell.Linear, HiddenSize = 3, UseBias = true });
         Assert.Equal(new[] { "cell.hidden.bias", "cell.hidden.weight", "cell.input_encoder.bias", "cell.input_encoder.weight" },
             parallel.state_dict().Keys.Order());
     }
@@ -75,7 +75,7 @@ public class LmuOptionsTests
     public void Dropout_is_random_in_training_repeatable_by_seed_and_absent_in_evaluation()
     {
         var options = ParallelOptions(true) with { Dropout = 0.5 };
-        using var layer = new LmuParallel(options);
+        using var layer = new Lmu(options);
         layer.to(ScalarType.Float64).train();
         using var x = Randn(ScalarType.Float64, 4, 20, 3);
         manual_seed(7);
@@ -92,7 +92,7 @@ public class LmuOptionsTests
         Assert.InRange(MaxAbs(a, seq.forward(x, null).Output), 0, 1e-10);
 
         layer.eval();
-        using var plain = new LmuParallel(options with { Dropout = 0 });
+        using var plain = new Lmu(options with { Dropout = 0 });
         plain.to(ScalarType.Float64).eval();
         plain.load_state_dict(layer.state_dict());
         Assert.Equal(0, MaxAbs(layer.forward(x, null).Output, plain.forward(x, null).Output));
@@ -130,16 +130,6 @@ public class LmuOptionsTests
     public void Inconsistent_options_name_the_option(string parameter, Func<LmuOptions> make) =>
         Assert.Equal(parameter, Assert.ThrowsAny<ArgumentException>(() => make()).ParamName);
 
-    [Fact]
-    public void Options_the_parallel_form_cannot_compute_are_refused()
-    {
-        var recurrent = new LmuOptions(1, 4, 8) { Hidden = HiddenCell.Lstm, HiddenSize = 2 };
-        Assert.Equal("options", Assert.Throws<ArgumentException>(() => new LmuParallel(recurrent)).ParamName);
-        Assert.Equal("options", Assert.Throws<ArgumentException>(() => new LmuParallel(new LmuOptions(1, 4, 8) { MemoryToMemory = true })).ParamName);
-        Assert.Throws<ArgumentException>(() => new LmuParallel(new LmuOptions(1, 4, 8) { ReturnSequences = true }, ParallelMode.Final));
-        Assert.Throws<ArgumentException>(() => new Lmu(recurrent with { HiddenToMemory = true }, LmuImplementation.Parallel));
-    }
-
     public static TheoryData<string, Func<Tensor>, Func<Tensor?>> BadInputs() => new()
     {
         { "input", () => zeros(2, 3), () => null },
@@ -155,8 +145,8 @@ public class LmuOptionsTests
     [MemberData(nameof(BadInputs))]
     public void Bad_input_names_the_argument(string parameter, Func<Tensor> input, Func<Tensor?> lengths)
     {
-        using var parallel = new LmuParallel(ParallelOptions(true));
-        using var sequential = new Lmu(ParallelOptions(true), LmuImplementation.Sequential);
+        using var parallel = new Lmu(ParallelOptions(true));
+        using var sequential = new Lmu(ParallelOptions(true), LmuMode.Sequential);
         Assert.Equal(parameter, Assert.Throws<ArgumentException>(() => parallel.forward(input(), null, lengths())).ParamName);
         Assert.Equal(parameter, Assert.Throws<ArgumentException>(() => sequential.forward(input(), null, lengths())).ParamName);
     }

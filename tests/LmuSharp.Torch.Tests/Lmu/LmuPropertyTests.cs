@@ -12,7 +12,7 @@ namespace LmuSharp.Torch.Tests;
 public class LmuPropertyTests
 {
     public sealed record Case(int Order, double Theta, int MemoryD, int Input, Discretizer Discretizer, bool Linear,
-        bool ReturnSequences, ParallelMode Mode, int Time, int Batch, bool WithLengths, bool Backwards, int Chunk, int Seed);
+        bool ReturnSequences, LmuMode Mode, int Time, int Batch, bool WithLengths, bool Backwards, int Chunk, int Seed);
 
     static Gen<Case> Cases =>
         from order in Gen.Choose(1, 10)
@@ -22,7 +22,7 @@ public class LmuPropertyTests
         from discretizer in Gen.Elements(Discretizer.Zoh, Discretizer.Bilinear, Discretizer.Euler)
         from linear in Gen.Elements(true, false)
         from returnSequences in Gen.Elements(true, false)
-        from mode in Gen.Elements(ParallelMode.Auto, ParallelMode.Fft, ParallelMode.Raw, ParallelMode.Chunked, ParallelMode.Final)
+        from mode in Gen.Elements(LmuMode.Auto, LmuMode.Fft, LmuMode.Raw, LmuMode.Chunked, LmuMode.Final)
         from time in Gen.Choose(1, 40)
         from batch in Gen.Choose(1, 3)
         from withLengths in Gen.Elements(true, false)
@@ -30,7 +30,7 @@ public class LmuPropertyTests
         from chunk in Gen.Choose(1, 16)
         from seed in Gen.Choose(0, 1000)
         select new Case(order, discretizer == Discretizer.Euler ? Math.Max(theta, 4 * order + 1) : theta, memoryD, input, discretizer,
-            linear, returnSequences, returnSequences && mode == ParallelMode.Final ? ParallelMode.Fft : mode, time, batch, withLengths, backwards, chunk, seed);
+            linear, returnSequences, returnSequences && mode == LmuMode.Final ? LmuMode.Fft : mode, time, batch, withLengths, backwards, chunk, seed);
 
     [Property(MaxTest = 60)]
     public Property Parallel_equals_recurrence() => Prop.ForAll(Cases.ToArbitrary(), c =>
@@ -41,7 +41,7 @@ public class LmuPropertyTests
             MemoryD = c.MemoryD, Discretizer = c.Discretizer, ReturnSequences = c.ReturnSequences, GoBackwards = c.Backwards, UseBias = true,
             Hidden = c.Linear ? HiddenCell.Linear : HiddenCell.None, HiddenSize = c.Linear ? 3 : 0, InputToHidden = c.Linear,
         };
-        using var layer = new LmuParallel(options, c.Mode) { ChunkLength = c.Chunk };
+        using var layer = new Lmu(options, new LmuComputation(c.Mode) { ChunkLength = c.Chunk });
         layer.to(ScalarType.Float64).eval();
         using var seq = SequentialCopy(layer, options, ScalarType.Float64);
         using var x = Randn(ScalarType.Float64, c.Batch, c.Time, c.Input);

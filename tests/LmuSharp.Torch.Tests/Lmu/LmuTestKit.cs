@@ -21,7 +21,7 @@ internal static class LmuTestKit
     /// <summary>A sequential Lmu with the same weights as <paramref name="source"/>'s state dict.</summary>
     public static Lmu SequentialCopy(nn.Module source, LmuOptions options, ScalarType dtype)
     {
-        var seq = new Lmu(options, LmuImplementation.Sequential);
+        var seq = new Lmu(options, LmuMode.Sequential);
         seq.to(dtype);
         seq.load_state_dict(source.state_dict());
         seq.eval();

@@ -20,7 +20,7 @@ public class LmuTrainingTests
     {
         manual_seed(41);
         const int delay = 12, time = 64;
-        var lmu = new LmuParallel(new LmuOptions(1, 12, 24) { ReturnSequences = true }, ParallelMode.Fft);
+        var lmu = new Lmu(new LmuOptions(1, 12, 24) { ReturnSequences = true }, LmuMode.Fft);
         var readout = nn.Linear(12, 1);
         var parameters = lmu.parameters().Concat(readout.parameters()).ToList();
         var adam = optim.Adam(parameters, lr: 0.02);
@@ -62,7 +62,7 @@ public class LmuTrainingTests
             x[.., ..4, 0] = (y * 2 - 1).to(ScalarType.Float32).unsqueeze(1).expand(n, 4);
             return (x, y);
         }
-        var lmu = new LmuParallel(new LmuOptions(1, 16, 1.5 * time) { Hidden = HiddenCell.Linear, HiddenSize = 16, HiddenActivation = Activation.Relu, InputToHidden = true });
+        var lmu = new Lmu(new LmuOptions(1, 16, 1.5 * time) { Hidden = HiddenCell.Linear, HiddenSize = 16, HiddenActivation = Activation.Relu, InputToHidden = true });
         var classifier = nn.Linear(16, 2);
         var adam = optim.Adam(lmu.parameters().Concat(classifier.parameters()), lr: 0.01);
         for (int i = 0; i < 500; i++)

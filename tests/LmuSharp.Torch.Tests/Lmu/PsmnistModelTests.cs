@@ -11,14 +11,14 @@ public class PsmnistModelTests
     [Fact]
     public void Parallel_2021_model_has_about_165k_parameters_and_classifies_in_final_mode()
     {
-        using var lmu = new LmuParallel(new LmuOptions(1, 468, 784)
+        using var lmu = new Lmu(new LmuOptions(1, 468, 784)
         {
             UseBias = true, Hidden = HiddenCell.Linear, HiddenSize = 346, HiddenActivation = Activation.Relu, InputToHidden = true,
         });
         using var classifier = nn.Linear(346, 10);
         long count = Count(lmu, classifier);
         Assert.InRange(count, 163_000, 167_000); // paper: 165k
-        Assert.Equal(ParallelMode.Final, lmu.ModeFor(784));
+        Assert.Equal(LmuMode.Final, lmu.Mode);
         using var x = rand(2, 784, 1);
         var (h, state) = lmu.forward(x, null);
         Assert.Equal(new long[] { 2, 346 }, h.shape);
@@ -34,6 +34,6 @@ public class PsmnistModelTests
         });
         using var classifier = nn.Linear(212, 10);
         Assert.InRange(Count(lmu, classifier), 101_000, 103_500); // paper: 102k
-        Assert.False(lmu.UsesParallel);
+        Assert.Equal(LmuMode.Sequential, lmu.Mode);
     }
 }
