@@ -21,8 +21,8 @@ sealed class ReferenceModel
             _layers.Add(meta[p + "type"] switch
             {
                 "dense" => Dense(W("weight"), W("bias"), meta[p + "activation"]),
-                "parallel_lmu" => ParallelLmu(w, meta, p, Int("memory_size"), Int("order")),
-                "lmu_cell" => LmuCell(w, meta, p, Int("memory_size"), Int("order")),
+                "parallel_lmu" => ParallelLmu(w, meta, p, Int("memory_d"), Int("order")),
+                "lmu_cell" => LmuCell(w, meta, p, Int("memory_d"), Int("order")),
                 "gilr" => Gilr(W("gate.weight"), W("gate.bias"), W("candidate.weight"), W("candidate.bias"), new double[Int("hidden_size")]),
                 "gilr_lstm" => GilrLstm(w, p, Int("hidden_size")),
                 var t => throw new NotSupportedException(t),

@@ -23,7 +23,7 @@ sealed class RuntimeModelBuilder
         _random = new Random(seed);
         _size = inputSize;
         Metadata["format"] = "lmusharp";
-        Metadata["format_version"] = "1";
+        Metadata["format_version"] = "2";
         Metadata["input_size"] = Text(inputSize);
     }
 
@@ -77,7 +77,7 @@ sealed class RuntimeModelBuilder
     public RuntimeModelBuilder ParallelLmu(int channels, int order, double theta, int outputs, string inputActivation = "identity",
         string outputActivation = "relu", bool includeInput = true, Discretizer discretizer = Discretizer.Zoh)
     {
-        Meta("type", "parallel_lmu"); Meta("input_size", Text(_size)); Meta("memory_size", Text(channels));
+        Meta("type", "parallel_lmu"); Meta("input_size", Text(_size)); Meta("memory_d", Text(channels));
         Memory(order, theta, discretizer);
         Meta("input_activation", inputActivation);
         Tensor("input_encoder.weight", channels, _size); Bias("input_encoder.bias", channels);
@@ -91,7 +91,7 @@ sealed class RuntimeModelBuilder
     public RuntimeModelBuilder LmuCell(int channels, int order, double theta, string hiddenCell, int hidden, string activation = "tanh",
         bool hiddenToMemory = true, bool memoryToMemory = true, bool inputToHidden = true, Discretizer discretizer = Discretizer.Zoh)
     {
-        Meta("type", "lmu_cell"); Meta("input_size", Text(_size)); Meta("memory_size", Text(channels));
+        Meta("type", "lmu_cell"); Meta("input_size", Text(_size)); Meta("memory_d", Text(channels));
         Memory(order, theta, discretizer);
         Meta("hidden_cell", hiddenCell);
         Meta("hidden_to_memory", hiddenToMemory ? "true" : "false");

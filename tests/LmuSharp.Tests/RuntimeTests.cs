@@ -200,6 +200,23 @@ public class RuntimeTests(ITestOutputHelper output)
         finally { File.Delete(path); }
     }
 
+    [Fact]
+    public void A_version_1_file_naming_memory_d_memory_size_runs_as_the_same_model()
+    {
+        var b = Architectures["stack: lmu_cell lstm → parallel_lmu → gilr → dense"]();
+        var v1 = new Dictionary<string, string>(b.Metadata) { ["format_version"] = "1" };
+        foreach (var key in b.Metadata.Keys.Where(k => k.EndsWith(".memory_d", StringComparison.Ordinal)))
+        {
+            v1.Remove(key);
+            v1[key.Replace(".memory_d", ".memory_size")] = b.Metadata[key];
+        }
+        Assert.Contains("layers.0.memory_size", v1.Keys);
+        var inputs = Inputs(b.InputSize, 50, 4);
+        var old = LmuModel.FromWeights(b.Weights, v1);
+        Assert.Equal(Run(Model(b).CreateStream(), inputs), Run(old.CreateStream(), inputs));
+        Assert.Equal("1", old.Metadata["format_version"]); // the file's own metadata, as read
+    }
+
     static Exception Refusal(Action<RuntimeModelBuilder> damage, bool viaFile = false)
     {
         var b = new RuntimeModelBuilder(3, 1).LmuCell(2, 8, 20, "lstm", 5).Dense(2, "identity").Done();
@@ -213,9 +230,9 @@ public class RuntimeTests(ITestOutputHelper output)
         var e = Refusal(b => b.Metadata["layers.1.type"] = "transformer");
         Assert.IsType<NotSupportedException>(e);
         Assert.Contains("layer 'layers.1' has type 'transformer', which this runtime cannot run", e.Message);
-        e = Refusal(b => b.Metadata["format_version"] = "2");
+        e = Refusal(b => b.Metadata["format_version"] = "3");
         Assert.IsType<NotSupportedException>(e);
-        Assert.Contains("format_version '2' is not supported", e.Message);
+        Assert.Contains("format_version '3' is not supported", e.Message);
         e = Refusal(b => b.Metadata["format"] = "keras");
         Assert.IsType<NotSupportedException>(e);
         e = Refusal(b => b.Metadata["layers.0.hidden_cell"] = "transformer");
@@ -236,7 +253,7 @@ public class RuntimeTests(ITestOutputHelper output)
         Check(Refusal(b => b.Weights["layers.7.weight"] = [1f]), "not used by the architecture in the metadata: layers.7.weight");
         Check(Refusal(b => b.Metadata.Remove("layers.0.order")), "missing metadata key 'layers.0.order'");
         Check(Refusal(b => b.Metadata["layers.0.order"] = "-8"), "'layers.0.order' = '-8' is not an integer in [1, 32768]");
-        Check(Refusal(b => b.Metadata["layers.0.memory_size"] = "65536"), "'layers.0.memory_size' = '65536' is not an integer in [1, 32768]");
+        Check(Refusal(b => b.Metadata["layers.0.memory_d"] = "65536"), "'layers.0.memory_d' = '65536' is not an integer in [1, 32768]");
         Check(Refusal(b => b.Metadata["layers.0.theta"] = "NaN"), "'layers.0.theta' = 'NaN' is not a finite number > 0");
         Check(Refusal(b => { b.Metadata["layers.1.input_size"] = "4"; b.Weights["layers.1.weight"] = new float[8]; }), "layer 1 takes 4 inputs but receives 5");
         Check(Refusal(b => b.Metadata["output_size"] = "3"), "output_size is 3 but the last layer gives 2");

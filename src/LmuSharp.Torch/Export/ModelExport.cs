@@ -96,7 +96,7 @@ public sealed class ModelExport
         int output = (int)weight.shape[0];
         var p = Begin("dense", (int)weight.shape[1], output);
         Set(p + "output_size", output);
-        _metadata[p + "activation"] = activation.ToString().ToLowerInvariant();
+        _metadata[p + "activation"] = activation.ToName();
         Put(p + "weight", weight);
         if (linear.bias is { } bias) Put(p + "bias", bias);
         else Zeros(p + "bias", output);
@@ -128,7 +128,7 @@ public sealed class ModelExport
         if (type == "parallel_lmu" && o.Hidden is not (HiddenCell.Linear or HiddenCell.None))
             throw new ArgumentException($"a parallel LMU must have a None or Linear hidden cell, got {o.Hidden}.", nameof(cell));
         var p = Begin(type, o.InputSize, o.OutputSize);
-        Set(p + "memory_size", o.MemoryD);
+        Set(p + "memory_d", o.MemoryD);
         Set(p + "order", o.Order);
         _metadata[p + "theta"] = cell.Theta.ToString("R", CultureInfo.InvariantCulture);
         _metadata[p + "discretizer"] = o.Discretizer.ToName();
@@ -138,7 +138,7 @@ public sealed class ModelExport
             Set(p + "hidden_size", o.HiddenSize);
             _metadata[p + "input_to_hidden"] = Bool(o.InputToHidden);
         }
-        if (o.Hidden is HiddenCell.Linear or HiddenCell.Rnn) _metadata[p + "hidden_activation"] = o.HiddenActivation.ToString().ToLowerInvariant();
+        if (o.Hidden is HiddenCell.Linear or HiddenCell.Rnn) _metadata[p + "hidden_activation"] = o.HiddenActivation.ToName();
         if (type == "parallel_lmu") _metadata[p + "input_activation"] = "identity";
         else
         {

@@ -39,7 +39,7 @@ public static class ModelImport
                     ["gate.weight", "gate.bias", "candidate.weight", "candidate.bias"], name => T(name)), Activation.Identity),
                 "gilr_lstm" => (GilrLstm(Int(Get(p + "input_size")), Int(Get(p + "hidden_size")), T), Activation.Identity),
                 "dense" => (Load(nn.Linear(Int(Get(p + "input_size")), Int(Get(p + "output_size"))), ["weight", "bias"], name => T(name)),
-                    Enum.Parse<Activation>(Get(p + "activation"), ignoreCase: true)),
+                    ActivationNames.Parse(Get(p + "activation"))),
                 var type => throw new InvalidDataException($"layer {i} has type '{type}', which the importer cannot rebuild."),
             });
         }

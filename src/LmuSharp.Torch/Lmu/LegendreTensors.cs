@@ -17,10 +17,11 @@ internal sealed class LegendreTensors : IDisposable
     double[,] _impulse = new double[0, 0];
     readonly Dictionary<(string What, long Size, ScalarType Type, string Device), Tensor> _cache = [];
 
-    public LegendreTensors(LmuOptions options)
+    /// <summary>The tensors of a cell with <paramref name="options"/>, whose fixed memory is <paramref name="system"/>.</summary>
+    public LegendreTensors(LmuOptions options, DiscreteLegendreSystem system)
     {
         _options = options;
-        _system = LegendreStateSpace.Discretize(options.Order, options.Theta, options.Discretizer);
+        _system = system;
     }
 
     /// <summary>The continuous A (d × d) and B (d) in double, for initialising trainable copies.</summary>

@@ -36,8 +36,8 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
     /// <param name="name">The module name.</param>
     public LmuCell(LmuOptions options, string name = "LmuCell") : base(name)
     {
-        Options = options.Validate();
-        _legendre = new LegendreTensors(options);
+        _legendre = new LegendreTensors(options, options.Discretize()); // validates; the one discretisation of a fixed θ, A, B
+        Options = options;
         input_encoder = nn.Linear(options.InputSize, options.MemoryD, hasBias: options.UseBias);
         using (no_grad())
         {

@@ -88,8 +88,26 @@ public sealed record LmuOptions
     /// <summary>True when nothing feeds back into the memory, so that it can be computed for all steps at once.</summary>
     public bool MemoryIsFeedForward => !HiddenToMemory && !MemoryToMemory;
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first inconsistent option.</summary>
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first inconsistent option (an unstable Euler discretisation included).</summary>
     public LmuOptions Validate()
+    {
+        CheckFields();
+        if (Discretizer == Discretizer.Euler) Discretize(); // zoh and bilinear map a stable A to a stable Ā
+        return this;
+    }
+
+    /// <summary>
+    /// Validates the options and discretises the memory in double precision: Ā, B̄ and the impulse response of a fixed θ,
+    /// A, B (<see cref="LegendreStateSpace.Discretize"/>). A layer calls this once.
+    /// </summary>
+    /// <exception cref="ArgumentException">An inconsistent option, or an unstable Euler discretisation.</exception>
+    public DiscreteLegendreSystem Discretize()
+    {
+        CheckFields();
+        return LegendreStateSpace.Discretize(Order, Theta, Discretizer);
+    }
+
+    void CheckFields()
     {
         Require(InputSize >= 1, "inputSize", $"must be ≥ 1, got {InputSize}");
         Require(Order >= 1, "order", $"must be ≥ 1, got {Order}");
@@ -110,8 +128,6 @@ public sealed record LmuOptions
         Require(Dropout >= 0 && Dropout < 1, "dropout", $"must lie in [0, 1), got {Dropout}");
         Require(RecurrentDropout >= 0 && RecurrentDropout < 1, "recurrentDropout", $"must lie in [0, 1), got {RecurrentDropout}");
         Require(RecurrentDropout == 0 || !MemoryIsFeedForward, "recurrentDropout", "acts on the memory feedback: needs hiddenToMemory or memoryToMemory");
-        LegendreStateSpace.Discretize(Order, Theta, Discretizer); // refuses an unstable Euler discretisation
-        return this;
     }
 
     static void Require(bool condition, string parameter, string message)
@@ -125,7 +141,7 @@ public sealed record LmuOptions
         new("input_size", S(InputSize)), new("order", S(Order)), new("theta", Theta.ToString("R", CultureInfo.InvariantCulture)),
         new("memory_d", S(MemoryD)), new("discretizer", Discretizer.ToName()),
         new("hidden", Hidden.ToString().ToLowerInvariant()), new("hidden_size", S(HiddenSize)),
-        new("hidden_activation", HiddenActivation.ToString().ToLowerInvariant()),
+        new("hidden_activation", HiddenActivation.ToName()),
         new("hidden_to_memory", B(HiddenToMemory)), new("memory_to_memory", B(MemoryToMemory)),
         new("input_to_hidden", B(InputToHidden)), new("use_bias", B(UseBias)),
         new("trainable_theta", B(TrainableTheta)), new("trainable_ab", B(TrainableAB)),
@@ -151,7 +167,7 @@ public sealed record LmuOptions
                 "discretizer" => o with { Discretizer = DiscretizerNames.Parse(v) },
                 "hidden" => o with { Hidden = Enum.Parse<HiddenCell>(v, ignoreCase: true) },
                 "hidden_size" => o with { HiddenSize = I(v) },
-                "hidden_activation" => o with { HiddenActivation = Enum.Parse<Activation>(v, ignoreCase: true) },
+                "hidden_activation" => o with { HiddenActivation = ActivationNames.Parse(v) },
                 "hidden_to_memory" => o with { HiddenToMemory = bool.Parse(v) },
                 "memory_to_memory" => o with { MemoryToMemory = bool.Parse(v) },
                 "input_to_hidden" => o with { InputToHidden = bool.Parse(v) },

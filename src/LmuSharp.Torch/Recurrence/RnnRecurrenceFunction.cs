@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using LmuSharp.Runtime;
+using LmuSharp.Kernels;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
 using static LmuSharp.Torch.Recurrence.TensorMemory;
@@ -22,7 +22,7 @@ internal sealed class RnnRecurrenceFunction : SingleTensorFunction<RnnRecurrence
         var (a, w, h0, relu) = ((Tensor)vars[0], (Tensor)vars[1], vars[2] as Tensor, (bool)vars[3]);
         var (n, time, hidden) = Sizes(a);
         var h = empty_like(a);
-        fixed (float* wT = Kernels.Pack(Floats(w), hidden, hidden))
+        fixed (float* wT = PackedGemm.Pack(Floats(w), hidden, hidden))
             RnnRecurrenceKernel.Forward(Pointer<float>(a), wT, Pointer<float>(h0), Pointer<float>(h), n, time, hidden, relu);
         ctx.save_for_backward([w, h, h0!]);
         ctx.save_data("relu", relu);
@@ -41,7 +41,7 @@ internal sealed class RnnRecurrenceFunction : SingleTensorFunction<RnnRecurrence
             var gradA = empty_like(h);
             var gradH0 = h0 is null ? null : empty_like(h0);
             using (var wt = w.t().contiguous())
-            fixed (float* packed = Kernels.Pack(Floats(wt), hidden, hidden))
+            fixed (float* packed = PackedGemm.Pack(Floats(wt), hidden, hidden))
                 RnnRecurrenceKernel.Backward(Pointer<float>(gradH), Pointer<float>(h), packed, Pointer<float>(gradA), Pointer<float>(gradH0), n, time, hidden, (bool)ctx.get_data("relu"));
             return [gradA, GradWeight(gradA, h, h0), gradH0!, null!];
         }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using LmuSharp.Runtime;
+using LmuSharp.Kernels;
 
 namespace LmuSharp.Torch.Recurrence;
 
@@ -17,11 +17,11 @@ internal static unsafe class RnnRecurrenceKernel
     /// <summary>Below this many multiply-adds in a call the batch is not split across cores.</summary>
     const long ParallelAbove = 1 << 20;
 
-    /// <summary>h_t = φ(a_t + W h_{t−1}), t = 0..T−1, h_{−1} = h0; <paramref name="wT"/> is Wᵀ packed by <see cref="Kernels.Pack"/> of W.</summary>
+    /// <summary>h_t = φ(a_t + W h_{t−1}), t = 0..T−1, h_{−1} = h0; <paramref name="wT"/> is Wᵀ packed by <see cref="PackedGemm.Pack"/> of W.</summary>
     public static void Forward(float* a, float* wT, float* h0, float* h, int n, int time, int hidden, bool relu) =>
         ForRowBlocks(n, time, hidden, (r0, rows) =>
         {
-            int padded = Kernels.Padded(hidden);
+            int padded = PackedGemm.Padded(hidden);
             long rowStride = (long)time * hidden;
             var z = (float*)NativeMemory.AlignedAlloc((nuint)rows * (nuint)padded * sizeof(float), 64);
             try
@@ -29,8 +29,8 @@ internal static unsafe class RnnRecurrenceKernel
                 for (int t = 0; t < time; t++)
                 {
                     // z = h_{t−1} Wᵀ (zero at t = 0 without h0)
-                    if (t > 0) Kernels.MultiplyRows(h + r0 * rowStride + (t - 1) * hidden, (int)rowStride, rows, hidden, wT, padded, z, padded);
-                    else if (h0 is not null) Kernels.MultiplyRows(h0 + r0 * hidden, hidden, rows, hidden, wT, padded, z, padded);
+                    if (t > 0) PackedGemm.MultiplyRows(h + r0 * rowStride + (t - 1) * hidden, (int)rowStride, rows, hidden, wT, padded, z, padded);
+                    else if (h0 is not null) PackedGemm.MultiplyRows(h0 + r0 * hidden, hidden, rows, hidden, wT, padded, z, padded);
                     else new Span<float>(z, rows * padded).Clear();
                     for (int r = 0; r < rows; r++)
                     {
@@ -44,13 +44,13 @@ internal static unsafe class RnnRecurrenceKernel
 
     /// <summary>
     /// Reverse recurrence: g_t = ∂h_t + ∂a_{t+1} W (the gradient reaching h_t), ∂a_t = g_t ⊙ φ'(h_t), and
-    /// ∂h0 = ∂a_0 W when h0 is given. <paramref name="w"/> is W packed by <see cref="Kernels.Pack"/> of Wᵀ.
+    /// ∂h0 = ∂a_0 W when h0 is given. <paramref name="w"/> is W packed by <see cref="PackedGemm.Pack"/> of Wᵀ.
     /// ∂W = Σ_t ∂a_tᵀ h_{t−1} is left to the caller (one matrix product over all steps).
     /// </summary>
     public static void Backward(float* gradH, float* h, float* w, float* gradA, float* gradH0, int n, int time, int hidden, bool relu) =>
         ForRowBlocks(n, time, hidden, (r0, rows) =>
         {
-            int padded = Kernels.Padded(hidden);
+            int padded = PackedGemm.Padded(hidden);
             long rowStride = (long)time * hidden;
             var carry = (float*)NativeMemory.AlignedAlloc((nuint)rows * (nuint)padded * sizeof(float), 64);
             try
@@ -65,7 +65,7 @@ internal static unsafe class RnnRecurrenceKernel
                     }
                     float* gradAt = gradA + r0 * rowStride + (long)t * hidden;
                     if (t == 0 && gradH0 is null) break;
-                    Kernels.MultiplyRows(gradAt, (int)rowStride, rows, hidden, w, padded, carry, padded); // whole panels: padded rows
+                    PackedGemm.MultiplyRows(gradAt, (int)rowStride, rows, hidden, w, padded, carry, padded); // whole panels: padded rows
                 }
                 for (int r = 0; gradH0 is not null && r < rows; r++)
                     new Span<float>(carry + r * padded, hidden).CopyTo(new Span<float>(gradH0 + (r0 + r) * (long)hidden, hidden));

@@ -17,7 +17,7 @@ internal sealed class DenseLayer : Layer
     public override int OutputSize => _linear.OutputSize;
     public override int[] StateSizes => [];
     public override int[] ScratchSizes => [_linear.ScratchSize];
-    public override string ToString() => $"dense {InputSize}→{OutputSize} {Activations.Names[(int)_activation]}";
+    public override string ToString() => $"dense {InputSize}→{OutputSize} {_activation.ToName()}";
 
     public override void Step(ReadOnlySpan<float> x, Span<float> y, float[][] state, float[][] scratch, int batch)
     {

@@ -1,19 +1,20 @@
 using System.Numerics.Tensors;
+using LmuSharp.Kernels;
 
 namespace LmuSharp.Runtime;
 
 /// <summary>y = W x + b for a batch of rows; W is out × in (PyTorch's nn.Linear layout in the file).</summary>
 internal sealed class Linear
 {
-    readonly float[] _weightT; // Wᵀ packed in 16-column panels (Kernels.Pack)
+    readonly float[] _weightT; // Wᵀ packed in 16-column panels (PackedGemm.Pack)
     readonly float[] _bias;
 
     public Linear(float[] weight, float[] bias, int outputs, int inputs)
     {
         OutputSize = outputs;
         InputSize = inputs;
-        PaddedOutput = Kernels.Padded(outputs);
-        _weightT = Kernels.Pack(weight, outputs, inputs);
+        PaddedOutput = PackedGemm.Padded(outputs);
+        _weightT = PackedGemm.Pack(weight, outputs, inputs);
         _bias = bias;
     }
 
@@ -29,7 +30,7 @@ internal sealed class Linear
     {
         fixed (float* px = x, pw = _weightT, ps = scratch)
         {
-            Kernels.MultiplyRows(px, InputSize, rows, InputSize, pw, PaddedOutput, ps, PaddedOutput);
+            PackedGemm.MultiplyRows(px, InputSize, rows, InputSize, pw, PaddedOutput, ps, PaddedOutput);
         }
         for (int r = 0; r < rows; r++)
         {

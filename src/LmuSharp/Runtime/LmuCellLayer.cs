@@ -1,3 +1,4 @@
+using LmuSharp.Kernels;
 namespace LmuSharp.Runtime;
 
 /// <summary>
@@ -10,20 +11,20 @@ internal sealed class LmuCellLayer : Layer
     readonly Linear _fromInput;
     readonly Linear? _fromHidden, _fromMemory;
     readonly MemoryStep _memory;
-    readonly HiddenCell? _hidden;
+    readonly HiddenUpdate? _hidden;
     readonly bool _inputToHidden;
     readonly int _channels, _inputs;
 
-    public static readonly string[] HiddenCells = ["rnn", "lstm", "gru", "linear", "none"];
+    public static readonly string[] HiddenKinds = ["rnn", "lstm", "gru", "linear", "none"];
 
     public LmuCellLayer(WeightReader r)
     {
         _inputs = r.Int("input_size");
-        _channels = r.Int("memory_size");
+        _channels = r.Int("memory_d");
         int order = r.Int("order");
         _ = r.PositiveDouble("theta");
         _ = r.OneOf("discretizer", Memory.DiscretizerNames.All.ToArray());
-        string kind = r.OneOf("hidden_cell", HiddenCells);
+        string kind = r.OneOf("hidden_cell", HiddenKinds);
         bool hiddenToMemory = r.Bool("hidden_to_memory"), memoryToMemory = r.Bool("memory_to_memory");
         _inputToHidden = r.Bool("input_to_hidden");
         if (kind == "none" && (hiddenToMemory || _inputToHidden))
@@ -33,7 +34,7 @@ internal sealed class LmuCellLayer : Layer
         if (hiddenToMemory) _fromHidden = new Linear(r.Tensor("hidden_encoder.weight", _channels, hidden), new float[_channels], _channels, hidden);
         if (memoryToMemory) _fromMemory = new Linear(r.Tensor("memory_encoder.weight", _channels, _channels * order), new float[_channels], _channels, _channels * order);
         _memory = new MemoryStep(r.Tensor("A_bar", order, order), r.Tensor("B_bar", order), order);
-        if (kind != "none") _hidden = HiddenCell.Create(kind, r, _channels * order + (_inputToHidden ? _inputs : 0), hidden);
+        if (kind != "none") _hidden = HiddenUpdate.Create(kind, r, _channels * order + (_inputToHidden ? _inputs : 0), hidden);
     }
 
     int MemoryFloats => _channels * _memory.Order;
@@ -42,7 +43,7 @@ internal sealed class LmuCellLayer : Layer
     public override int OutputSize => _hidden?.HiddenSize ?? MemoryFloats;
     public override int[] StateSizes => [MemoryFloats, .. _hidden?.StateSizes ?? []];
     public override int[] ScratchSizes =>
-        [Kernels.Padded(_channels), _channels, _channels * _memory.Padded, _inputToHidden ? HiddenInput : 0, .. _hidden?.ScratchSizes ?? []];
+        [PackedGemm.Padded(_channels), _channels, _channels * _memory.Padded, _inputToHidden ? HiddenInput : 0, .. _hidden?.ScratchSizes ?? []];
 
     public override string ToString() =>
         $"lmu_cell {_inputs}→{_channels}×{_memory.Order}→{OutputSize} {_hidden?.Kind ?? "none"}" +

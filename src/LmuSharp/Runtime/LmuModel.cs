@@ -13,8 +13,8 @@ public sealed class LmuModel
     /// <summary>The value of the <c>format</c> metadata key.</summary>
     public const string FormatName = "lmusharp";
 
-    /// <summary>The <c>format_version</c> this runtime reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The <c>format_version</c> the exporter writes; the runtime also reads version 1 (docs/FORMAT.md).</summary>
+    public const int FormatVersion = 2;
 
     /// <summary>The layer <c>type</c> values this runtime can run.</summary>
     public static IReadOnlyList<string> LayerTypes { get; } = ["parallel_lmu", "lmu_cell", "gilr", "gilr_lstm", "dense"];
@@ -27,7 +27,7 @@ public sealed class LmuModel
         if (format != FormatName) throw new NotSupportedException($"not an LmuSharp model: metadata 'format' is '{format}', expected '{FormatName}'.");
         string version = reader.Text("format_version");
         if (version != FormatVersion.ToString())
-            throw new NotSupportedException($"LmuSharp model format_version '{version}' is not supported by this runtime (it reads version {FormatVersion}).");
+            throw new NotSupportedException($"LmuSharp model format_version '{version}' is not supported by this runtime (it reads versions 1 to {FormatVersion}).");
         Layers = new Layer[reader.Int("layers")];
         int expected = InputSize = reader.Int("input_size");
         for (int i = 0; i < Layers.Length; i++)
@@ -77,7 +77,7 @@ public sealed class LmuModel
             values[name] = tensor.ToSingles();
             shapes[name] = tensor.Shape;
         }
-        return new LmuModel(new WeightReader(values, shapes, file.Metadata), file.Metadata);
+        return new LmuModel(new WeightReader(values, shapes, FormatUpgrade.ToCurrent(file.Metadata)), file.Metadata);
     }
 
     /// <summary>
@@ -92,7 +92,7 @@ public sealed class LmuModel
         ArgumentNullException.ThrowIfNull(metadata);
         var copy = weights.ToDictionary(w => w.Key, w => (float[])w.Value.Clone(), StringComparer.Ordinal);
         var meta = new Dictionary<string, string>(metadata, StringComparer.Ordinal);
-        return new LmuModel(new WeightReader(copy, null, meta), meta);
+        return new LmuModel(new WeightReader(copy, null, FormatUpgrade.ToCurrent(meta)), meta);
     }
 
     /// <summary>Floats per input step.</summary>

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using LmuSharp.Kernels;
 
 namespace LmuSharp.Runtime;
 
@@ -8,14 +9,14 @@ namespace LmuSharp.Runtime;
 /// </summary>
 internal sealed class MemoryStep
 {
-    readonly float[] _aBarT; // Āᵀ packed in 16-column panels (Kernels.Pack)
+    readonly float[] _aBarT; // Āᵀ packed in 16-column panels (PackedGemm.Pack)
     readonly float[] _bBar;
 
     public MemoryStep(float[] aBar, float[] bBar, int order)
     {
         Order = order;
-        Padded = Kernels.Padded(order);
-        _aBarT = Kernels.Pack(aBar, order, order);
+        Padded = PackedGemm.Padded(order);
+        _aBarT = PackedGemm.Pack(aBar, order, order);
         _bBar = bBar;
     }
 
@@ -27,7 +28,7 @@ internal sealed class MemoryStep
     {
         fixed (float* pm = m, pa = _aBarT, ps = scratch)
         {
-            Kernels.MultiplyRows(pm, Order, rows, Order, pa, Padded, ps, Padded);
+            PackedGemm.MultiplyRows(pm, Order, rows, Order, pa, Padded, ps, Padded);
         }
         for (int r = 0; r < rows; r++)
             TensorPrimitives.MultiplyAdd(_bBar, u[r], scratch.Slice(r * Padded, Order), m.Slice(r * Order, Order));

@@ -18,7 +18,7 @@ internal sealed class ParallelLmuLayer : Layer
     public ParallelLmuLayer(WeightReader r)
     {
         int inputs = r.Int("input_size");
-        _channels = r.Int("memory_size");
+        _channels = r.Int("memory_d");
         int order = r.Int("order");
         _ = r.PositiveDouble("theta");
         _ = r.OneOf("discretizer", Memory.DiscretizerNames.All.ToArray());
@@ -42,8 +42,8 @@ internal sealed class ParallelLmuLayer : Layer
     public override int[] ScratchSizes => [_input.ScratchSize, _channels, _channels * _memory.Padded, _output?.InputSize ?? 0, _output?.ScratchSize ?? 0];
 
     public override string ToString() =>
-        $"parallel_lmu {InputSize}→{_channels}×{_memory.Order}→{OutputSize} {Activations.Names[(int)_inputActivation]} " +
-        (_output is null ? "no-output" : $"{Activations.Names[(int)_outputActivation]} {(_outputIncludesInput ? "with-input" : "memory-only")}");
+        $"parallel_lmu {InputSize}→{_channels}×{_memory.Order}→{OutputSize} {_inputActivation.ToName()} " +
+        (_output is null ? "no-output" : $"{_outputActivation.ToName()} {(_outputIncludesInput ? "with-input" : "memory-only")}");
 
     public override void Step(ReadOnlySpan<float> x, Span<float> y, float[][] state, float[][] scratch, int batch)
     {

@@ -72,13 +72,13 @@ internal sealed class WeightReader
         var text => throw Invalid($"metadata '{Prefix + key}' = '{text}' is not 'true' or 'false'"),
     };
 
-    public string OneOf(string key, params string[] allowed)
+    public string OneOf(string key, params IReadOnlyList<string> allowed)
     {
         var text = Text(key);
         return allowed.Contains(text) ? text : throw Invalid($"metadata '{Prefix + key}' = '{text}' is not one of: {string.Join(", ", allowed)}");
     }
 
-    public Activation Activation(string key) => Activations.TryParse(OneOf(key, Activations.Names), out var activation) ? activation : default;
+    public Activation Activation(string key) => ActivationNames.Parse(OneOf(key, ActivationNames.All));
 
     /// <summary>Refuses tensors the architecture does not use (usually a naming mistake in an exporter).</summary>
     public void CheckAllUsed()

@@ -1,16 +1,17 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace LmuSharp.Runtime;
+namespace LmuSharp.Kernels;
 
 /// <summary>
-/// The one hot loop of the runtime (also the step of LmuSharp.Torch's RNN recurrence kernel): C = A·B over rows of A, with B packed in panels of 16 columns
+/// The matrix product both sides run step by step: the streaming runtime's hot loop and the step of LmuSharp.Torch's
+/// fused RNN recurrence kernel. C = A·B over rows of A, with B packed in panels of 16 columns
 /// (panel p holds B[j, 16p .. 16p+15] for j = 0..k−1, contiguously, zero-padded past the last column),
 /// so every kernel streams B sequentially. Hand-written because TensorPrimitives has no matrix product.
 /// Every output element is a single fused-multiply-add chain over j = 0..k−1 in order, whatever the
 /// block shape, so a row gives bit-identical results alone or inside a batch.
 /// </summary>
-internal static unsafe class Kernels
+public static unsafe class PackedGemm
 {
     /// <summary>Rows per block of the batched kernel.</summary>
     const int BlockRows = 6;
@@ -19,6 +20,14 @@ internal static unsafe class Kernels
     public const int PanelWidth = 16;
 
     /// <summary>C[r, 0..n) = Σ_{j&lt;k} A[r, j] · B[j, 0..n) for r &lt; rows; B packed by <see cref="Pack"/>, n a multiple of 16.</summary>
+    /// <param name="a">Row-major A, row r at a + r·lda; k floats are read per row.</param>
+    /// <param name="lda">The stride between rows of A, in floats.</param>
+    /// <param name="rows">The number of rows of A and C.</param>
+    /// <param name="k">The inner dimension.</param>
+    /// <param name="b">B packed by <see cref="Pack"/>: n/16 panels of k × 16 floats.</param>
+    /// <param name="n">The number of columns of C, a multiple of <see cref="PanelWidth"/> (<see cref="Padded"/>).</param>
+    /// <param name="c">Row-major C, row r at c + r·ldc; overwritten.</param>
+    /// <param name="ldc">The stride between rows of C, in floats.</param>
     public static void MultiplyRows(float* a, int lda, int rows, int k, float* b, int n, float* c, int ldc)
     {
         int panels = n / PanelWidth;
@@ -103,12 +112,16 @@ internal static unsafe class Kernels
     }
 
     /// <summary>n rounded up to a whole number of panels.</summary>
+    /// <param name="n">A number of columns.</param>
     public static int Padded(int n) => (n + PanelWidth - 1) / PanelWidth * PanelWidth;
 
     /// <summary>
     /// Packs Wᵀ of a row-major out × in matrix W (so C = X Wᵀ computes y = W x per row) into panels:
     /// packed[p·in·16 + j·16 + q] = W[16p + q, j], zero where 16p + q ≥ out.
     /// </summary>
+    /// <param name="weight">W, row-major, outputs × inputs.</param>
+    /// <param name="outputs">The rows of W (the columns of C).</param>
+    /// <param name="inputs">The columns of W (the inner dimension k).</param>
     public static float[] Pack(ReadOnlySpan<float> weight, int outputs, int inputs)
     {
         var packed = new float[inputs * Padded(outputs)];

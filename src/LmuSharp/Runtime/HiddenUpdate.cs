@@ -6,7 +6,7 @@ namespace LmuSharp.Runtime;
 /// The hidden cell of an LMU cell layer, advancing h (and c) from its input z. Its state components
 /// and scratch buffers sit in the layer's arrays from index <c>stateAt</c> / <c>scratchAt</c>; h is always first.
 /// </summary>
-internal abstract class HiddenCell
+internal abstract class HiddenUpdate
 {
     public abstract string Kind { get; }
     public abstract int HiddenSize { get; }
@@ -14,7 +14,7 @@ internal abstract class HiddenCell
     public abstract int[] ScratchSizes { get; }
     public abstract void Step(ReadOnlySpan<float> z, float[][] state, int stateAt, float[][] scratch, int scratchAt, int batch);
 
-    public static HiddenCell Create(string kind, WeightReader r, int inputs, int hidden) => kind switch
+    public static HiddenUpdate Create(string kind, WeightReader r, int inputs, int hidden) => kind switch
     {
         "rnn" => new RnnCell(r, inputs, hidden, r.Activation("hidden_activation") is var a && a is Activation.Tanh or Activation.Relu ? a
                      : throw WeightReader.Invalid($"metadata '{r.Prefix}hidden_activation' must be tanh or relu for an rnn hidden cell")),
@@ -25,12 +25,12 @@ internal abstract class HiddenCell
 }
 
 /// <summary>Linear hidden cell (nn.Linear + activation): h_t = activation(W z_t + b); h is kept for hidden→memory feedback.</summary>
-internal sealed class LinearCell(WeightReader r, int inputs, int hidden) : HiddenCell
+internal sealed class LinearCell(WeightReader r, int inputs, int hidden) : HiddenUpdate
 {
     readonly Linear _linear = new(r.Tensor("hidden.weight", hidden, inputs), r.Tensor("hidden.bias", hidden), hidden, inputs);
     readonly Activation _activation = r.Activation("hidden_activation");
 
-    public override string Kind => $"linear-{Activations.Names[(int)_activation]}";
+    public override string Kind => $"linear-{_activation.ToName()}";
     public override int HiddenSize => _linear.OutputSize;
     public override int[] StateSizes => [HiddenSize];
     public override int[] ScratchSizes => [_linear.ScratchSize];
@@ -47,7 +47,7 @@ internal sealed class LinearCell(WeightReader r, int inputs, int hidden) : Hidde
 /// A PyTorch-style gated cell: gate pre-activations gi = W_ih z + b_ih and gh = W_hh h + b_hh
 /// (G·H rows each, in PyTorch's gate order), combined per stream by <see cref="Combine"/>.
 /// </summary>
-internal abstract class GatedCell : HiddenCell
+internal abstract class GatedCell : HiddenUpdate
 {
     readonly Linear _inputGates, _hiddenGates;
 
@@ -88,7 +88,7 @@ internal abstract class GatedCell : HiddenCell
 /// <summary>Elman cell (torch.nn.RNNCell): h_t = act(W_ih z + b_ih + W_hh h_{t−1} + b_hh).</summary>
 internal sealed class RnnCell(WeightReader r, int inputs, int hidden, Activation activation) : GatedCell(r, inputs, hidden, 1)
 {
-    public override string Kind => $"rnn-{Activations.Names[(int)activation]}";
+    public override string Kind => $"rnn-{activation.ToName()}";
     public override int[] StateSizes => [HiddenSize];
 
     protected override void Combine(Span<float> gi, Span<float> gh, Span<float> h, Span<float> c, Span<float> temporary)

@@ -2,21 +2,9 @@ using System.Numerics.Tensors;
 
 namespace LmuSharp.Runtime;
 
-/// <summary>The element-wise nonlinearities a model file may name.</summary>
-internal enum Activation { Identity, Tanh, Sigmoid, Relu, Gelu }
-
+/// <summary>The runtime's application of an <see cref="Activation"/> to float spans.</summary>
 internal static class Activations
 {
-    /// <summary>The names used in <c>__metadata__</c>.</summary>
-    public static readonly string[] Names = ["identity", "tanh", "sigmoid", "relu", "gelu"];
-
-    public static bool TryParse(string name, out Activation activation)
-    {
-        int index = Array.IndexOf(Names, name);
-        activation = (Activation)Math.Max(index, 0);
-        return index >= 0;
-    }
-
     /// <summary>
     /// values ← activation(values), in place, one row of <paramref name="size"/> at a time: TensorPrimitives
     /// rounds its scalar tail differently from its vector body, so a row must not depend on its neighbours.
