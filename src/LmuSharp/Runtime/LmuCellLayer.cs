@@ -43,7 +43,7 @@ internal sealed class LmuCellLayer : Layer
     public override int OutputSize => _hidden?.HiddenSize ?? MemoryFloats;
     public override int[] StateSizes => [MemoryFloats, .. _hidden?.StateSizes ?? []];
     public override int[] ScratchSizes =>
-        [PackedGemm.Padded(_channels), _channels, _channels * _memory.Padded, _inputToHidden ? HiddenInput : 0, .. _hidden?.ScratchSizes ?? []];
+        [PackedGemm.Padded(_channels), _channels, _channels * _memory.ScratchSize, _inputToHidden ? HiddenInput : 0, .. _hidden?.ScratchSizes ?? []];
 
     public override string ToString() =>
         $"lmu_cell {_inputs}→{_channels}×{_memory.Order}→{OutputSize} {_hidden?.Kind ?? "none"}" +

@@ -39,7 +39,7 @@ internal sealed class ParallelLmuLayer : Layer
     public override int InputSize => _input.InputSize;
     public override int OutputSize => _output?.OutputSize ?? MemoryFloats;
     public override int[] StateSizes => [MemoryFloats];
-    public override int[] ScratchSizes => [_input.ScratchSize, _channels, _channels * _memory.Padded, _output?.InputSize ?? 0, _output?.ScratchSize ?? 0];
+    public override int[] ScratchSizes => [_input.ScratchSize, _channels, _channels * _memory.ScratchSize, _output?.InputSize ?? 0, _output?.ScratchSize ?? 0];
 
     public override string ToString() =>
         $"parallel_lmu {InputSize}→{_channels}×{_memory.Order}→{OutputSize} {_inputActivation.ToName()} " +
