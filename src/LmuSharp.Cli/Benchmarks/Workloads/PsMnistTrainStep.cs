@@ -1,5 +1,6 @@
 using LmuSharp.Cli.Tasks;
 using LmuSharp.Cli.Training;
+using LmuSharp.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -48,6 +49,7 @@ public sealed class PsMnistTrainStep : IWorkload
         _adam = optim.Adam(_model.parameters(), config.LearningRate);
         _metric = task.Metric;
         Parameters = _model.parameters().Sum(p => p.numel());
+        Mode = _model.children().OfType<Lmu>().Single().Mode;
         _x = rand(Batch, length, 1);
         _y = randint(0, 10, [Batch]);
         // First-call costs (JIT, kernel caches) on an 8-step prefix: a full-length warm-up of the stepped models takes seconds.
@@ -57,6 +59,9 @@ public sealed class PsMnistTrainStep : IWorkload
 
     /// <summary>The configuration the model was built from: the task's defaults, the mode as the variant says.</summary>
     internal TrainConfig Config { get; }
+
+    /// <summary>The mode the model's LMU layer runs in (what the configured mode resolves to).</summary>
+    public LmuMode Mode { get; }
 
     /// <summary>Trainable parameters of the model.</summary>
     public long Parameters { get; }
@@ -68,7 +73,7 @@ public sealed class PsMnistTrainStep : IWorkload
     public int Length { get; }
 
     /// <summary>The model in words: name, mode and sizes.</summary>
-    public string Description => $"{Config.Model} (mode {Config.Mode}): order {Config.Order}, θ = {Config.Theta:0}, hidden {Config.Hidden}, {Parameters:N0} parameters";
+    public string Description => $"{Config.Model} (mode {Config.Mode}, runs {Mode.ToString().ToLowerInvariant()}): order {Config.Order}, θ = {Config.Theta:0}, hidden {Config.Hidden}, {Parameters:N0} parameters";
 
     /// <summary>Forward, loss, backward, Adam.</summary>
     public void Step() => Run(_x);
