@@ -1,21 +1,23 @@
 using BenchmarkDotNet.Attributes;
-using LmuSharp.Runtime;
+using LmuSharp.Cli.Benchmarks;
+using LmuSharp.Cli.Benchmarks.Workloads;
 
 namespace LmuSharp.Bench;
 
 /// <summary>
-/// One step of the streaming runtime for all streams: per-step latency (Mean) and, with Streams, steps/s = Streams / Mean.
-/// psMNIST: parallel LMU order 468, hidden 346; KWS: LMU cell order 64, LSTM hidden 128.
+/// The `lmu bench` runtime workload (<see cref="RuntimeStep"/>) under BenchmarkDotNet: one step of the streaming runtime
+/// for all streams, of the models `lmu bench` builds (<see cref="StreamingModel"/>: the psMNIST task's default model,
+/// a KWS-sized LMU cell). Per-step latency (Mean) and, with Streams, steps/s = Streams / Mean; adds the allocations a
+/// step makes (there should be none).
 /// </summary>
 [Config(typeof(ShortRunConfig))]
 [MemoryDiagnoser]
 public class RuntimeStepBenchmarks
 {
-    LmuBatch _batch = null!;
-    float[] _x = null!, _y = null!;
+    RuntimeStep _step = null!;
 
-    /// <summary>The model shape.</summary>
-    [Params("psMNIST-468", "KWS-64")]
+    /// <summary>psMNIST or KWS.</summary>
+    [Params("psMNIST", "KWS")]
     public string Model { get; set; } = "";
 
     /// <summary>The number of independent streams stepped per call.</summary>
@@ -26,15 +28,15 @@ public class RuntimeStepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var model = Model == "KWS-64" ? RuntimeBenchmarkModels.KeywordSpotting() : RuntimeBenchmarkModels.PsMnist();
-        _batch = model.CreateBatch(Streams);
-        var random = new Random(3);
-        _x = Enumerable.Range(0, Streams * model.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
-        _y = new float[Streams * model.OutputSize];
-        for (int t = 0; t < 100; t++) _batch.Step(_x, _y);
+        using var model = Model == "KWS" ? StreamingModel.KeywordSpotting() : StreamingModel.PsMnist();
+        _step = new RuntimeStep(model.Runtime, Streams);
     }
 
     /// <summary>One step of every stream.</summary>
     [Benchmark]
-    public void Step() => _batch.Step(_x, _y);
+    public void Step() => _step.Step();
+
+    /// <summary>Nothing held outside managed memory; disposes the workload for form.</summary>
+    [GlobalCleanup]
+    public void Cleanup() => _step.Dispose();
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using LmuSharp.Cli.Benchmarks.Workloads;
+using LmuSharp.Cli.Tasks;
 
 namespace LmuSharp.Cli.Tests;
 
@@ -110,6 +112,27 @@ public class BenchCommandTests
         Assert.StartsWith("lmu: error: --output taken is a file", run.Stderr);
         Assert.Single(run.Stderr.Trim().Split('\n'));
         Assert.Equal("a file, not a directory", File.ReadAllText(Path.Combine(dir, "taken")));
+    }
+
+    [Theory]
+    [InlineData("lmu-parallel", 165_746)]
+    [InlineData("lmu-parallel:sequential", 165_746)]
+    [InlineData("lmu-no-feedback", 0)]
+    [InlineData("lmu", 0)]
+    public void The_train_step_workload_times_the_model_lmu_train_psmnist_builds(string variant, long published)
+    {
+        var task = new PsMnistTask();
+        string model = variant.Split(':')[0];
+        var defaults = task.Defaults(model);
+        using var built = task.Build(defaults);
+        long expected = built.parameters().Sum(p => p.numel());
+        if (published > 0) Assert.Equal(published, expected);
+
+        using var step = new PsMnistTrainStep(variant, length: 8, batch: 2);
+        Assert.Equal(expected, step.Parameters);
+        Assert.Equal(defaults with { Mode = step.Config.Mode }, step.Config); // the task's defaults, the mode apart
+        Assert.Equal(variant.Contains(':') ? variant.Split(':')[1] : defaults.Mode, step.Config.Mode);
+        step.Step();
     }
 
     static double Finding(JsonElement table, string key) =>

@@ -1,20 +1,18 @@
 using BenchmarkDotNet.Attributes;
-using LmuSharp.Torch;
+using LmuSharp.Cli.Benchmarks.Workloads;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Bench.Lmu;
 
 /// <summary>
-/// The memory of a whole sequence with return_sequences (forward only, no hidden cell): fft, raw, chunked and
-/// sequential at order 256, θ = 1,000, batch 4, one memory channel, for T ∈ {100, 1,000, 10,000}; "auto" shows what
-/// the layer picks by itself. Prints each mode's peak resident-memory growth next to the output's size.
+/// The `lmu bench` memory workload (<see cref="MemoryForward"/>: return_sequences, order 256, θ = 1,000, batch 4, forward
+/// only) under BenchmarkDotNet, with "auto" as a mode of its own. Adds what `lmu bench` does not measure: each mode's
+/// peak resident-memory growth next to the output's size, printed in the setup log.
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5)]
 public class MemoryModesBenchmark
 {
-    Torch.Lmu _layer = null!;
-    Tensor _x = null!;
+    MemoryForward _forward = null!;
 
     /// <summary>Sequence length.</summary>
     [Params(100, 1000, 10000)]
@@ -29,24 +27,18 @@ public class MemoryModesBenchmark
     public void Setup()
     {
         torch.set_num_threads(1); // the machine is shared: one thread gives steadier ratios
-        manual_seed(0);
-        var options = new LmuOptions(1, 256, 1000) { ReturnSequences = true };
-        _layer = new Torch.Lmu(options, Enum.Parse<LmuMode>(Mode, ignoreCase: true));
-        _layer.eval();
-        _x = randn(4, T, 1);
-        Forward();
-        long peak = PeakMemory.Measure(Forward);
-        double output = 4.0 * T * 256 * sizeof(float);
-        string picked = $", resolved mode {_layer.Mode}";
-        Console.WriteLine($"// memory [{Mode}, T = {T}{picked}]: peak growth {peak / 1048576.0:F1} MiB = {peak / output:F2} × output ({output / 1048576.0:F1} MiB)");
+        _forward = new MemoryForward(Mode, T);
+        _forward.Step();
+        long peak = PeakMemory.Measure(_forward.Step);
+        double output = _forward.OutputBytes;
+        Console.WriteLine($"// memory [{Mode}, T = {T}, resolved mode {_forward.Mode}]: peak growth {peak / 1048576.0:F1} MiB = {peak / output:F2} × output ({output / 1048576.0:F1} MiB)");
     }
 
     /// <summary>One forward pass without autograd.</summary>
     [Benchmark]
-    public void Forward()
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        _layer.call(_x, null);
-    }
+    public void Forward() => _forward.Step();
+
+    /// <summary>Frees the layer and the input.</summary>
+    [GlobalCleanup]
+    public void Cleanup() => _forward.Dispose();
 }

@@ -1,50 +1,39 @@
 using BenchmarkDotNet.Attributes;
-using LmuSharp.Torch.Recurrence;
-using TorchSharp;
-using static TorchSharp.torch;
+using LmuSharp.Cli.Benchmarks.Workloads;
 
 namespace LmuSharp.Bench.Recurrence;
 
 /// <summary>
-/// The same recurrence written as per-step TorchSharp operations (h = a_t ⊙ h + x_t; h stored per step),
-/// against <see cref="LinearRecurrence.apply(Tensor, Tensor, Tensor?, bool)"/> on the same, shorter sequences.
-/// Compare the Gelem/s columns.
+/// The `lmu bench` scan workloads (<see cref="Scan"/>) under BenchmarkDotNet: the recurrence as per-step TorchSharp
+/// operations against <see cref="LmuSharp.Torch.Recurrence.LinearRecurrence"/> on the same sequences. Compare the Gelem/s columns.
 /// </summary>
 [Config(typeof(ScanConfig))]
 public class PerStepBenchmarks
 {
+    Scan _perStep = null!, _scan = null!;
+
+    /// <summary>batch x time x channels.</summary>
     [Params("8x256x1536", "1x4096x64")]
     public string Shape { get; set; } = "";
 
-    Tensor x = null!, a = null!;
-
+    /// <summary>Builds both workloads on random inputs of the shape.</summary>
     [GlobalSetup]
     public void Setup()
     {
         var (b, t, c) = Recurrence.Shape.Parse(Shape);
-        (x, a) = (randn(b, t, c), rand(b, t, c));
+        _perStep = new Scan(ScanPath.PerStepOps, b, t, c);
+        _scan = new Scan(ScanPath.Forward, b, t, c);
     }
 
+    /// <summary>Frees the inputs.</summary>
     [GlobalCleanup]
-    public void Cleanup() { x.Dispose(); a.Dispose(); }
+    public void Cleanup() { _perStep.Dispose(); _scan.Dispose(); }
 
+    /// <summary>h = a_t ⊙ h + x_t as tensor operations, one time step at a time.</summary>
     [Benchmark(Baseline = true), BytesPerElement(12)]
-    public void PerStepTorch()
-    {
-        using var scope = NewDisposeScope();
-        var h = zeros_like(x);
-        var state = zeros(x.size(0), x.size(2));
-        for (long t = 0; t < x.size(1); t++)
-        {
-            state = a.select(1, t) * state + x.select(1, t);
-            h.select(1, t).copy_(state);
-        }
-    }
+    public void PerStepTorch() => _perStep.Step();
 
+    /// <summary>The scan, forward.</summary>
     [Benchmark, BytesPerElement(12)]
-    public void Scan()
-    {
-        using var scope = NewDisposeScope();
-        LinearRecurrence.apply(x, a);
-    }
+    public void Scan() => _scan.Step();
 }

@@ -1,13 +1,12 @@
+using LmuSharp.Cli.Benchmarks.Workloads;
 using LmuSharp.Runtime;
-using LmuSharp.Torch;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Benchmarks;
 
 /// <summary>
-/// Table `runtime` (issue 6): one step of the dependency-free streaming runtime (src/LmuSharp) for a psMNIST
-/// and a keyword-spotting-sized model, one stream and 64 streams batched, against the TorchSharp model's own
-/// single-step inference of the same model (the layer's <c>step</c> + the dense head, no autograd); and the memory update's GFLOP/s
+/// Table `runtime`: one step of the dependency-free streaming runtime (<see cref="RuntimeStep"/>) for the psMNIST
+/// task's default model and a keyword-spotting-sized model, one stream and 64 streams batched, against the TorchSharp model's own
+/// single-step inference of the same model (<see cref="TorchSharpStep"/>); and the memory update's GFLOP/s
 /// (a memory-only model) against one core's FMA peak measured in the same run.
 /// </summary>
 static class RuntimeBenchmark
@@ -60,23 +59,14 @@ static class RuntimeBenchmark
     /// <summary>Seconds per step of all <paramref name="streams"/> streams through <see cref="LmuBatch.Step"/>.</summary>
     static double Runtime(LmuModel model, int streams, int steps, Budget budget)
     {
-        var batch = model.CreateBatch(streams);
-        var random = new Random(3);
-        var x = Enumerable.Range(0, streams * model.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
-        var y = new float[streams * model.OutputSize];
-        return Timing.Measure(() => { for (int t = 0; t < steps; t++) batch.Step(x, y); }, budget).Median / steps;
+        using var step = new RuntimeStep(model, streams, steps);
+        return Timing.Measure(step, budget).Median / steps;
     }
 
     /// <summary>Seconds per step of the TorchSharp model's <c>step</c> and head on a [streams, inputs] batch, state carried.</summary>
     static double Torch(StreamingModel model, int streams, int steps, Budget budget)
     {
-        using var x = rand(streams, model.Runtime.InputSize);
-        return Timing.Measure(() =>
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            LmuState? state = null;
-            for (int t = 0; t < steps; t++) state = model.TorchStep(x, state);
-        }, budget).Median / steps;
+        using var step = new TorchSharpStep(model, streams, steps);
+        return Timing.Measure(step, budget).Median / steps;
     }
 }

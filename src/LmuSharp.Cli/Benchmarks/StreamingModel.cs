@@ -1,3 +1,4 @@
+using LmuSharp.Cli.Tasks;
 using LmuSharp.Runtime;
 using LmuSharp.Torch;
 using LmuSharp.Torch.Export;
@@ -8,22 +9,24 @@ using static TorchSharp.torch;
 namespace LmuSharp.Cli.Benchmarks;
 
 /// <summary>
-/// A model timed by the `runtime` table: a TorchSharp LMU layer with a dense head (seeded initial weights; weights do
+/// A model stepped one time step at a time: a TorchSharp LMU layer with a dense head (seeded initial weights; weights do
 /// not change the cost of a step) and the same model exported (<see cref="ModelExport"/>) to the streaming runtime.
 /// </summary>
-sealed class StreamingModel : IDisposable
+public sealed class StreamingModel : IDisposable
 {
-    readonly nn.Module _layer;
-    readonly Func<Tensor, LmuState?, (Tensor Output, LmuState State)> _step;
+    readonly nn.Module[] _owned;
+    readonly Lmu _layer;
     readonly Linear _head;
 
-    StreamingModel(string name, string description, nn.Module layer, Func<Tensor, LmuState?, (Tensor, LmuState)> step, Linear head, LmuModel runtime)
+    /// <summary>Takes <paramref name="owned"/> (the modules to dispose: the whole model, or the layer and the head) and exports the model.</summary>
+    StreamingModel(string name, string description, nn.Module[] owned, Lmu layer, Linear head, ModelExport export)
     {
-        (Name, Description, _layer, _step, _head, Runtime) = (name, description, layer, step, head, runtime);
-        _layer.eval();
+        (Name, Description, _owned, _layer, _head) = (name, description, owned, layer, head);
+        Runtime = LmuModel.FromSafeTensors(export.ToSafeTensors());
+        foreach (var module in owned) module.eval();
     }
 
-    /// <summary>Short name (the table's row group).</summary>
+    /// <summary>Short name (the runtime table's row group).</summary>
     public string Name { get; }
 
     /// <summary>The architecture in words.</summary>
@@ -32,17 +35,20 @@ sealed class StreamingModel : IDisposable
     /// <summary>The exported model, run by the dependency-free runtime.</summary>
     public LmuModel Runtime { get; }
 
-    /// <summary>psMNIST parallel LMU (Chilkuri &amp; Eliasmith 2021): 1 input, order 468 (θ = 784), hidden 346 (ReLU over [m; x]), 10 classes.</summary>
+    /// <summary>
+    /// The model `lmu train psmnist` trains by default (lmu-parallel, Chilkuri &amp; Eliasmith 2021), built by the task
+    /// from its default configuration: 1 input, order 468 (θ = 784), hidden 346 (Linear + ReLU over m), dense 10.
+    /// </summary>
     public static StreamingModel PsMnist()
     {
-        manual_seed(0);
-        var layer = new Lmu(new LmuOptions(1, 468, 784)
-        {
-            Hidden = HiddenCell.Linear, HiddenSize = 346, HiddenActivation = Activation.Relu, InputToHidden = true, UseBias = true,
-        });
-        var head = nn.Linear(346, 10);
-        return new("psMNIST", "parallel LMU, order 468, θ = 784, hidden 346 (Linear + ReLU over [m; x]), dense 10",
-            layer, layer.step, head, LmuModel.FromSafeTensors(new ModelExport(1).Add(layer).AddDense(head).ToSafeTensors()));
+        var task = TaskRegistry.Get("psmnist");
+        var config = task.Defaults("lmu-parallel");
+        manual_seed(config.Seed);
+        var model = task.Build(config);
+        var layer = model.children().OfType<Lmu>().Single();
+        var head = model.children().OfType<Linear>().Single();
+        return new("psMNIST", $"the psMNIST task's {config.Model} model: order {config.Order}, θ = {config.Theta:0}, hidden {config.Hidden} (Linear + ReLU over m), dense 10",
+            [model], layer, head, ((IExportable)model).ToExport());
     }
 
     /// <summary>Keyword-spotting-sized LMU: 40 features, order 64 (θ = 100), LSTM hidden 128 fed back to the memory, 12 classes.</summary>
@@ -55,7 +61,7 @@ sealed class StreamingModel : IDisposable
         });
         var head = nn.Linear(128, 12);
         return new("KWS", "LMU cell, 40 inputs, order 64, θ = 100, LSTM hidden 128 (hidden → memory), dense 12",
-            layer, layer.step, head, LmuModel.FromSafeTensors(new ModelExport(40).Add(layer).AddDense(head).ToSafeTensors()));
+            [layer, head], layer, head, new ModelExport(40).Add(layer).AddDense(head));
     }
 
     /// <summary>The memory alone, exported (one channel, no hidden layer): a step is u = w x + b, then m ← Ā m + B̄ u, 2d² + 2d flops.</summary>
@@ -68,7 +74,7 @@ sealed class StreamingModel : IDisposable
     /// <summary>One TorchSharp step of the layer and the head on x [streams, inputs]; returns the layer's next state.</summary>
     public LmuState TorchStep(Tensor x, LmuState? state)
     {
-        var (output, next) = _step(x, state);
+        var (output, next) = _layer.step(x, state);
         _head.call(output);
         return next;
     }
@@ -76,7 +82,6 @@ sealed class StreamingModel : IDisposable
     /// <summary>Disposes the TorchSharp modules.</summary>
     public void Dispose()
     {
-        _layer.Dispose();
-        _head.Dispose();
+        foreach (var module in _owned) module.Dispose();
     }
 }

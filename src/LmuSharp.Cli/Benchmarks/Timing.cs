@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LmuSharp.Cli.Benchmarks.Workloads;
 
 namespace LmuSharp.Cli.Benchmarks;
 
@@ -25,6 +26,9 @@ sealed record Measurement(double Median, double Min, int Runs);
 /// </summary>
 static class Timing
 {
+    /// <summary>Times the workload's <see cref="IWorkload.Step"/>; its <see cref="IWorkload.Prepare"/> and <see cref="IWorkload.Release"/> run around each run, untimed.</summary>
+    public static Measurement Measure(IWorkload workload, Budget budget) => Measure(workload.Step, budget, workload.Prepare, workload.Release);
+
     /// <summary>Times <paramref name="timed"/>; <paramref name="prepare"/> and <paramref name="cleanup"/> run around each run, untimed.</summary>
     public static Measurement Measure(Action timed, Budget budget, Action? prepare = null, Action? cleanup = null)
     {

@@ -12,7 +12,7 @@ static class BenchCommand
     /// <summary>The tables by name, in the order they run.</summary>
     static readonly (string Name, string Description, Func<bool, BenchTable> Run)[] Tables =
     [
-        (TrainStepBenchmark.Name, "psMNIST training step: parallel LMU (final mode) vs sequential LMU", TrainStepBenchmark.Run),
+        (TrainStepBenchmark.Name, "psMNIST training step of the models `lmu train psmnist` trains: lmu-parallel (final mode) vs sequential; 2019 LMU without vs with feedback", TrainStepBenchmark.Run),
         (MemoryModesBenchmark.Name, "memory with return_sequences: fft, raw, chunked, sequential, and auto's pick", MemoryModesBenchmark.Run),
         (ScanBenchmark.Name, "linear recurrence scan throughput vs memory copy and per-step TorchSharp ops", ScanBenchmark.Run),
         (RuntimeBenchmark.Name, "streaming runtime step vs TorchSharp step; memory-update GFLOP/s vs FMA peak", RuntimeBenchmark.Run),

@@ -1,0 +1,98 @@
+using LmuSharp.Cli.Tasks;
+using LmuSharp.Cli.Training;
+using LmuSharp.Torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LmuSharp.Cli.Benchmarks.Workloads;
+
+/// <summary>
+/// One psMNIST training step as `lmu train psmnist --model M` takes it: the model <see cref="PsMnistTask"/> builds from
+/// its own default configuration for M (seeded as the trainer seeds it, in training mode), Adam at the configured
+/// learning rate over all its parameters, the task's loss; then forward, loss, backward and the Adam update on one
+/// batch. The pixels and labels are random: values do not change the cost of a step.
+/// </summary>
+public sealed class PsMnistTrainStep : IWorkload
+{
+    /// <summary>psMNIST's sequence length: one step per pixel.</summary>
+    public const int Pixels = 784;
+
+    /// <summary>
+    /// The variants timed: each model the task trains, with its default mode, and the default model forced to the
+    /// sequential mode (the comparison the parallel form is for). Written <c>model</c> or <c>model:mode</c>.
+    /// </summary>
+    public static IReadOnlyList<string> Variants { get; } = ["lmu-parallel", "lmu-parallel:sequential", "lmu-no-feedback", "lmu"];
+
+    readonly nn.Module<Tensor, Tensor> _model;
+    readonly OptimizerHelper _adam;
+    readonly Metric _metric;
+    readonly Tensor _x, _y;
+
+    /// <summary>Builds the model of <paramref name="variant"/> (see <see cref="Variants"/>) and a batch.</summary>
+    /// <param name="variant"><c>model</c> or <c>model:mode</c>, the mode overriding the task's default.</param>
+    /// <param name="length">Time steps of the batch (shorter than <see cref="Pixels"/> only to save time; the model is unchanged).</param>
+    /// <param name="batch">Samples in the batch (0: the task's default batch size).</param>
+    public PsMnistTrainStep(string variant, int length = Pixels, int batch = 0)
+    {
+        var task = TaskRegistry.Get("psmnist");
+        var parts = variant.Split(':');
+        var config = task.Defaults(parts[0]);
+        if (parts.Length > 1) config = config with { Mode = parts[1] };
+        Config = config.Validate();
+        Batch = batch > 0 ? batch : config.BatchSize;
+        Length = length;
+
+        manual_seed(config.Seed); // as the trainer seeds before building
+        _model = task.Build(config);
+        _model.train();
+        _adam = optim.Adam(_model.parameters(), config.LearningRate);
+        _metric = task.Metric;
+        Parameters = _model.parameters().Sum(p => p.numel());
+        Mode = _model.children().OfType<Lmu>().Single().Mode;
+        _x = rand(Batch, length, 1);
+        _y = randint(0, 10, [Batch]);
+        // First-call costs (JIT, kernel caches) on an 8-step prefix: a full-length warm-up of the stepped models takes seconds.
+        using var prefix = _x[.., ..Math.Min(8, length)];
+        Run(prefix);
+    }
+
+    /// <summary>The configuration the model was built from: the task's defaults, the mode as the variant says.</summary>
+    internal TrainConfig Config { get; }
+
+    /// <summary>The mode the model's LMU layer runs in (what the configured mode resolves to).</summary>
+    public LmuMode Mode { get; }
+
+    /// <summary>Trainable parameters of the model.</summary>
+    public long Parameters { get; }
+
+    /// <summary>Samples per step.</summary>
+    public int Batch { get; }
+
+    /// <summary>Time steps per sample.</summary>
+    public int Length { get; }
+
+    /// <summary>The model in words: name, mode and sizes.</summary>
+    public string Description => $"{Config.Model} (mode {Config.Mode}, runs {Mode.ToString().ToLowerInvariant()}): order {Config.Order}, θ = {Config.Theta:0}, hidden {Config.Hidden}, {Parameters:N0} parameters";
+
+    /// <summary>Forward, loss, backward, Adam.</summary>
+    public void Step() => Run(_x);
+
+    void Run(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        _adam.zero_grad();
+        var loss = _metric.Loss(_model.forward(x), _y);
+        loss.backward();
+        _adam.step();
+    }
+
+    /// <summary>Frees the model, the optimiser and the batch.</summary>
+    public void Dispose()
+    {
+        _adam.Dispose();
+        _model.Dispose();
+        _x.Dispose();
+        _y.Dispose();
+    }
+}
