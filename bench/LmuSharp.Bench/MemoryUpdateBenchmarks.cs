@@ -37,7 +37,7 @@ public class MemoryUpdateBenchmarks : IFlopCount
         var random = new Random(2);
         _m = Enumerable.Range(0, Rows * Order).Select(_ => (float)random.NextDouble()).ToArray();
         _u = Enumerable.Range(0, Rows).Select(_ => (float)random.NextDouble()).ToArray();
-        _scratch = new float[Rows * _memory.Padded];
+        _scratch = new float[Rows * _memory.ScratchSize];
         _next = new float[Order];
     }
 
