@@ -96,7 +96,7 @@ public class GilrLstmTests
     [Fact]
     public void State_dict_names_and_shapes_are_stable()
     {
-        var layer = new GilrLstm(new GilrLstmOptions(inputSize: 3, hiddenSize: 8));
+        var layer = new GilrLstm(new GilrOptions(inputSize: 3, hiddenSize: 8));
         var shapes = layer.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
         Assert.Equal(new Dictionary<string, long[]>
         {

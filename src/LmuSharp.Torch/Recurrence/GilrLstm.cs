@@ -30,21 +30,21 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
     /// <summary>Creates a GILR-LSTM layer with freshly initialised weights (nn.Linear's default initialisation).</summary>
     /// <param name="inputSize">Features per input step.</param>
     /// <param name="hiddenSize">Units of h̃, c and h.</param>
-    public GilrLstm(int inputSize, int hiddenSize) : this(new GilrLstmOptions(inputSize, hiddenSize)) { }
+    public GilrLstm(int inputSize, int hiddenSize) : this(new GilrOptions(inputSize, hiddenSize)) { }
 
-    /// <summary>Creates a GILR-LSTM layer with the given architecture.</summary>
+    /// <summary>Creates a GILR-LSTM layer with the given architecture: that of its GILR layer h̃ (h̃, c and h have the same size).</summary>
     /// <param name="options">Input and hidden sizes.</param>
-    public GilrLstm(GilrLstmOptions options) : base(nameof(GilrLstm))
+    public GilrLstm(GilrOptions options) : base(nameof(GilrLstm))
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
-        gilr = new Gilr(options.Gilr);
+        gilr = new Gilr(options);
         input_gates = nn.Linear(options.InputSize, 4L * options.HiddenSize);
         gilr_gates = nn.Linear(options.HiddenSize, 4L * options.HiddenSize, hasBias: false);
         RegisterComponents();
     }
 
     /// <summary>The layer's architecture.</summary>
-    public GilrLstmOptions Options { get; }
+    public GilrOptions Options { get; }
 
     /// <summary>Runs the layer over a whole sequence.</summary>
     /// <param name="input">x [batch, time, inputSize].</param>
