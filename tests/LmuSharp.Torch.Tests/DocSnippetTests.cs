@@ -34,7 +34,7 @@ public class DocSnippetTests
                 var (lmu, logits, _) = ReadmeModules.Run(pixels, pixel, logitsSpan);
                 Assert.Equal(LmuMode.Final, lmu.Mode);
                 Assert.Equal(new long[] { 2, 10 }, logits.shape);
-                Assert.True(File.Exists(Path.Combine(directory.FullName, "psmnist.safetensors")));
+                AssertFormatExample(Serialization.SafeTensorsFile.Read(Path.Combine(directory.FullName, "psmnist.safetensors")));
                 Assert.All(logitsSpan, v => Assert.True(float.IsFinite(v)));
                 Assert.Contains(logitsSpan, v => v != 0);
             }
@@ -124,6 +124,27 @@ public class DocSnippetTests
     static void AssertParameterCounts(string block, params long[] counts) =>
         Assert.Equal(counts.Select(c => c.ToString("N0", CultureInfo.InvariantCulture)),
             ParameterCount.Matches(block).Select(m => m.Groups[1].Value));
+
+    /// <summary>docs/FORMAT.md §3 lists this file: every metadata key=value it shows, and exactly its tensors and shapes.</summary>
+    static void AssertFormatExample(Serialization.SafeTensorsFile file)
+    {
+        var lines = Lines(File.ReadAllText(Path.Combine(Root, "docs", "FORMAT.md")));
+        int start = lines.FindIndex(l => l.StartsWith("## 3. Example", StringComparison.Ordinal));
+        int open = lines.FindIndex(start, l => l == "```"), close = lines.FindIndex(open + 1, l => l == "```");
+        var example = lines.Skip(open + 1).Take(close - open - 1).ToList();
+        int tensors = example.IndexOf("tensors:");
+        Assert.True(example[0] == "__metadata__:" && tensors > 0, "FORMAT.md §3: expected __metadata__: … tensors: …");
+        var metadata = example.Take(tensors).Skip(1).SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(pair => pair.Split('=', 2)).ToList();
+        Assert.NotEmpty(metadata);
+        foreach (var pair in metadata)
+            Assert.True(file.Metadata.GetValueOrDefault(pair[0]) == pair[1],
+                $"docs/FORMAT.md §3 shows {pair[0]}={pair[1]}; the exported file has {file.Metadata.GetValueOrDefault(pair[0]) ?? "no such key"}");
+        var shapes = Regex.Matches(string.Join(' ', example.Skip(tensors + 1)), @"(\S+) \[([0-9, ]+)\]")
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        Assert.Equal(shapes.Keys.Order(), file.Tensors.Keys.Order());
+        foreach (var (name, shape) in shapes) Assert.Equal(shape, string.Join(", ", file.Tensors[name].Shape));
+    }
 
     static long Count(params nn.Module[] modules) => modules.Sum(m => m.parameters().Sum(p => p.numel()));
 
