@@ -19,7 +19,7 @@ static class ModulesLayers
         {
             UseBias = true, Hidden = HiddenCell.Linear, HiddenSize = 346, HiddenActivation = Activation.Relu,
         });                                                    // lmu.Mode: LmuMode.Final, one 784 × 468 product per sample
-        var dropout = nn.Dropout(0.4);
+        var dropout = nn.Dropout(0.4);                         // `--dropout 0.4`; none by default
         var classifier = nn.Linear(346, 10);
         var (h, _) = lmu.forward(pixels /* [batch, 784, 1] */, null);
         var logits = classifier.forward(dropout.forward(h));  // 165,746 parameters in all
