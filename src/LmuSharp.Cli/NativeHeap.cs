@@ -5,9 +5,9 @@ namespace LmuSharp.Cli;
 /// <summary>
 /// Keeps libtorch's freed CPU tensors in the C heap for reuse. glibc serves every allocation above 32 MB (the
 /// ceiling of its mmap threshold) with a fresh mmap and returns it with munmap when freed, so a training step
-/// page-faults its large tensors in again, step after step: training the 2019 psMNIST LMU spent 47% of its CPU
-/// time in the kernel, and one training step took 916 ms, against 437 ms with these settings (`lmu bench --only
-/// train-step`, 2-core EPYC).
+/// page-faults its large tensors in again, step after step: training the 2019 psMNIST LMU spent almost half its
+/// CPU time in the kernel, and a training step took about twice as long as with these settings (figures:
+/// docs/BENCHMARKS.md, "The C heap").
 /// No package tunes glibc's allocator, hence these two mallopt calls. They act on the main arena, which serves the
 /// thread that runs `lmu`'s commands; other threads' arenas still mmap blocks larger than their 64 MB heaps. The
 /// process keeps its peak heap size. For other programs, the same effect from outside the process (all arenas):

@@ -19,7 +19,7 @@ internal enum ScanStrategy
 /// <summary>
 /// CPU kernel of h_t = a_t ⊙ h_{t-1} + x_t (docs/MATH.md §4) and of its backward pass, over raw tensor memory.
 /// Hand-written because no available package scans a first-order linear recurrence: libtorch has no such
-/// op, and as per-step tensor ops it would cost ≈ 9 µs a step instead of nanoseconds.
+/// op, and per-step tensor ops would pay TorchSharp's dispatch on every step (docs/BENCHMARKS.md, per-step ops).
 /// Parallel over (sequence, channel block) lanes; for tiny batch × channels on many cores, over time chunks.
 /// </summary>
 internal static unsafe class LinearRecurrenceKernel
@@ -220,11 +220,11 @@ internal static unsafe class LinearRecurrenceKernel
     /// <summary>
     /// Picks the lanes. A lane is a whole sequence, or a block of at least MinBlockBytes of its channels when
     /// rows are wide enough to give every core one: two cores writing neighbouring parts of the same rows
-    /// fight over cache lines (most likely the prefetchers pulling the neighbour's lines; measured 3.7–7× slower
-    /// than one core for 64–512-channel rows). With fewer lanes than cores, Auto picks time chunks only for
-    /// lanes narrower than a SIMD vector per core and only on machines with more than two cores: chunking
-    /// adds half again the memory traffic, and on the 2-core development machine it measured 1.1–2.4× slower
-    /// than one core per sequence even at 4 channels (docs/BENCHMARKS.md).
+    /// fight over cache lines (most likely the prefetchers pulling the neighbour's lines), which is slower than
+    /// one core for 64–512-channel rows. With fewer lanes than cores, Auto picks time chunks only for lanes
+    /// narrower than a SIMD vector per core and only on machines with more than two cores: chunking adds half
+    /// again the memory traffic, and on two cores it is slower than one core per sequence even at 4 channels
+    /// (docs/BENCHMARKS.md, "Parallel strategy when there is one sequence").
     /// </summary>
     static Lane[] Plan<T>(ScanGeometry g, ref ScanStrategy strategy) where T : unmanaged
     {
