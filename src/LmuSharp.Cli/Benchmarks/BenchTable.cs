@@ -15,7 +15,7 @@ sealed record BenchFinding(string Key, string Text, double Value, string Unit, s
 /// <param name="Setup">The configuration measured, in words.</param>
 /// <param name="Columns">The numeric columns of every row.</param>
 /// <param name="Rows">The measurements.</param>
-/// <param name="Findings">The ratios that answer the questions.</param>
+/// <param name="Findings">The ratios the table is for, each with its bar where it has one.</param>
 /// <param name="ChartColumn">The key of the column drawn in the PNG chart.</param>
 /// <param name="ChartLog">Draw the chart on a log₁₀ axis (values spanning orders of magnitude).</param>
 sealed record BenchTable(string Name, string Title, string Setup, IReadOnlyList<BenchColumn> Columns, IReadOnlyList<BenchRow> Rows,

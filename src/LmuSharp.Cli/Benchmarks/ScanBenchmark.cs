@@ -24,7 +24,7 @@ static class ScanBenchmark
     public static BenchTable Run(bool quick)
     {
         Shape[] shapes = quick ? [new(8, 1024, 512), new(1, 131_072, 64)] : [new(8, 8192, 1536), new(1, 1_048_576, 64)];
-        // Per-step ops cost ≈ 10 µs a step whatever the width: a few hundred steps of wide rows, a few thousand of narrow ones.
+        // Per-step tensor ops cost the same whatever the width: a few hundred steps of wide rows, a few thousand of narrow ones.
         Shape[] perStepShapes = quick ? [new(8, 64, 512), new(1, 1024, 64)] : [new(8, 256, 1536), new(1, 4096, 64)];
         var budget = Budget.For(quick);
         var rows = new List<BenchRow>();

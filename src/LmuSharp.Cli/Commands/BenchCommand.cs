@@ -6,7 +6,7 @@ using TorchSharp;
 
 namespace LmuSharp.Cli.Commands;
 
-/// <summary>`lmu bench`: the speed tables of the modules, kernels and runtime issues, measured in one run on this machine.</summary>
+/// <summary>`lmu bench`: the speed tables of the modules, kernels and runtime, measured in one run on this machine.</summary>
 static class BenchCommand
 {
     /// <summary>The tables by name, in the order they run.</summary>
