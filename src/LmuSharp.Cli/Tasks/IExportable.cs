@@ -1,5 +1,3 @@
-using LmuSharp.Torch.Export;
-
 namespace LmuSharp.Cli.Tasks;
 
 /// <summary>A task model that the streaming runtime can run: it describes itself as a layer stack.</summary>

@@ -1,7 +1,3 @@
-using LmuSharp.Cli.Training;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace LmuSharp.Cli.Tasks;
 
 /// <summary>Inputs [N, T, features] and targets (class indices [N], or values [N, …]) of one split.</summary>

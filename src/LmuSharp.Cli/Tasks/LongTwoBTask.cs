@@ -1,9 +1,5 @@
-using LmuSharp.Cli.Training;
-using LmuSharp.Torch.Export;
 using LmuSharp.Torch.Recurrence;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Tasks;
 

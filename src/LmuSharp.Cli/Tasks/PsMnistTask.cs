@@ -1,8 +1,4 @@
 using LmuSharp.Cli.Data;
-using LmuSharp.Cli.Training;
-using LmuSharp.Torch;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Tasks;
 

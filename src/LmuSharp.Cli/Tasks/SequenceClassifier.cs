@@ -1,8 +1,4 @@
-using LmuSharp.Torch;
-using LmuSharp.Torch.Export;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Tasks;
 
