@@ -7,46 +7,33 @@ namespace LmuSharp.Runtime;
 /// checking every shape and value, and remembering which tensors were used so unused ones can be refused.
 /// Problems are <see cref="InvalidDataException"/>s naming the key or tensor.
 /// </summary>
-internal sealed class WeightReader
+internal sealed class WeightReader(WeightReader.Contents contents, string prefix)
 {
-    readonly IReadOnlyDictionary<string, float[]> _values;
-    readonly IReadOnlyDictionary<string, long[]>? _shapes;
-    readonly IReadOnlyDictionary<string, string> _metadata;
-    readonly HashSet<string> _used;
-
+    /// <summary>A reader of a whole model: every name, no prefix.</summary>
     public WeightReader(IReadOnlyDictionary<string, float[]> values, IReadOnlyDictionary<string, long[]>? shapes, IReadOnlyDictionary<string, string> metadata)
-        : this(values, shapes, metadata, new HashSet<string>(StringComparer.Ordinal), "") { }
+        : this(new Contents(values, shapes, metadata, new HashSet<string>(StringComparer.Ordinal)), "") { }
 
-    WeightReader(IReadOnlyDictionary<string, float[]> values, IReadOnlyDictionary<string, long[]>? shapes, IReadOnlyDictionary<string, string> metadata, HashSet<string> used, string prefix)
-    {
-        _values = values;
-        _shapes = shapes;
-        _metadata = metadata;
-        _used = used;
-        Prefix = prefix;
-    }
-
-    public string Prefix { get; }
+    public string Prefix => prefix;
 
     /// <summary>A reader for names under Prefix + prefix, sharing the record of used tensors.</summary>
-    public WeightReader Under(string prefix) => new(_values, _shapes, _metadata, _used, Prefix + prefix);
+    public WeightReader Under(string prefix) => new(contents, Prefix + prefix);
 
     /// <summary>The float32 tensor Prefix + name, which must have exactly this shape.</summary>
     public float[] Tensor(string name, params int[] shape)
     {
         string full = Prefix + name;
         string expected = $"[{string.Join(", ", shape)}]";
-        if (!_values.TryGetValue(full, out var values)) throw Invalid($"missing tensor '{full}' (expected shape {expected})");
+        if (!contents.Values.TryGetValue(full, out var values)) throw Invalid($"missing tensor '{full}' (expected shape {expected})");
         long count = shape.Aggregate(1L, (p, d) => p * d);
-        if (_shapes is not null && _shapes.TryGetValue(full, out var actual) && !actual.SequenceEqual(shape.Select(d => (long)d)))
+        if (contents.Shapes is not null && contents.Shapes.TryGetValue(full, out var actual) && !actual.SequenceEqual(shape.Select(d => (long)d)))
             throw Invalid($"tensor '{full}' has shape [{string.Join(", ", actual)}], expected {expected}");
         if (values.Length != count) throw Invalid($"tensor '{full}' has {values.Length} elements, expected {count} (shape {expected})");
-        _used.Add(full);
+        contents.Used.Add(full);
         return values;
     }
 
     public string Text(string key) =>
-        _metadata.TryGetValue(Prefix + key, out var value) ? value : throw Invalid($"missing metadata key '{Prefix + key}'");
+        contents.Metadata.TryGetValue(Prefix + key, out var value) ? value : throw Invalid($"missing metadata key '{Prefix + key}'");
 
     /// <summary>The largest size a model may give (so that products of two sizes cannot overflow).</summary>
     public const int MaxSize = 32768;
@@ -83,9 +70,13 @@ internal sealed class WeightReader
     /// <summary>Refuses tensors the architecture does not use (usually a naming mistake in an exporter).</summary>
     public void CheckAllUsed()
     {
-        var unused = _values.Keys.Where(name => !_used.Contains(name)).Order(StringComparer.Ordinal).ToArray();
+        var unused = contents.Values.Keys.Where(name => !contents.Used.Contains(name)).Order(StringComparer.Ordinal).ToArray();
         if (unused.Length > 0) throw Invalid($"tensor(s) not used by the architecture in the metadata: {string.Join(", ", unused)}");
     }
 
     public static InvalidDataException Invalid(string problem) => new($"invalid LmuSharp model: {problem}.");
+
+    /// <summary>A model's tensors (with their shapes, when read from a file) and metadata, and the names read so far.</summary>
+    internal sealed record Contents(IReadOnlyDictionary<string, float[]> Values, IReadOnlyDictionary<string, long[]>? Shapes,
+        IReadOnlyDictionary<string, string> Metadata, HashSet<string> Used);
 }
