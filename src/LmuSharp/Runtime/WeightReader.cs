@@ -41,6 +41,8 @@ internal sealed class WeightReader
         if (_shapes is not null && _shapes.TryGetValue(full, out var actual) && !actual.SequenceEqual(shape.Select(d => (long)d)))
             throw Invalid($"tensor '{full}' has shape [{string.Join(", ", actual)}], expected {expected}");
         if (values.Length != count) throw Invalid($"tensor '{full}' has {values.Length} elements, expected {count} (shape {expected})");
+        int bad = LmuBatch.IndexOfNonFinite(values);
+        if (bad >= 0) throw Invalid($"tensor '{full}' holds {values[bad]} at element {bad}; weights must be finite");
         _used.Add(full);
         return values;
     }
