@@ -80,6 +80,7 @@ static class TrainCommand
         if (resume && !Directory.Exists(output)) throw new UserError($"--resume: the run directory '{output}' does not exist.");
         Directory.CreateDirectory(output);
         using var runLock = RunLock.Acquire(output);
+        runLock.RemoveLeftovers();
         LoadedCheckpoint? checkpoint = null;
         if (resume) (config, checkpoint) = ResumeRun(task, config, given, output, console);
         else if (File.Exists(Path.Combine(output, Trainer.LastCheckpoint)) || File.Exists(Path.Combine(output, Trainer.PreviousCheckpoint)))

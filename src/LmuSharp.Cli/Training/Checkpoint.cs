@@ -49,9 +49,13 @@ static class Checkpoint
     }
 
     /// <summary>Reads and verifies a checkpoint, and its header (config and progress); no TorchSharp involved.</summary>
-    public static LoadedCheckpoint Load(string path)
+    public static LoadedCheckpoint Load(string path) => FromFile(CheckpointFile.Read(path));
+
+    /// <summary>Verifies a checkpoint's bytes and reads its header; <paramref name="path"/> names it in messages.</summary>
+    public static LoadedCheckpoint Parse(byte[] bytes, string path) => FromFile(CheckpointFile.Parse(bytes, path));
+
+    static LoadedCheckpoint FromFile(CheckpointFile file)
     {
-        var file = CheckpointFile.Read(path);
         var header = ParseHeader(file);
         return new LoadedCheckpoint(file, header.Config, header.Progress);
     }

@@ -34,6 +34,12 @@ sealed class RunLock : IDisposable
         return new RunLock(stream, owner);
     }
 
+    /// <summary>Deletes the temporary files of atomic writes that a killed owner left behind (no other writer can exist now).</summary>
+    public void RemoveLeftovers()
+    {
+        foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(_owner)!, "*.tmp")) File.Delete(file);
+    }
+
     /// <summary>Releases the directory (the owner file first, so it never names a later owner wrongly).</summary>
     public void Dispose()
     {
