@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace LmuSharp.Cli.Tests.Reliability;
 
 /// <summary>
-/// kill -9 at seeded random moments, many of them while a checkpoint is half written, each followed by
+/// kill -9 at seeded random moments of training, many of them while a checkpoint is half written, each followed by
 /// --resume: the finished run's metrics.jsonl equals an uninterrupted run's, every epoch exactly once.
 /// </summary>
 public class KillResumeTests
@@ -11,10 +11,10 @@ public class KillResumeTests
     const int Epochs = 6;
 
     // Every checkpoint write pauses this long halfway, so that a kill often lands inside one.
-    static readonly Dictionary<string, string> SlowWrites = new() { ["LMU_TEST_CHECKPOINT_WRITE_PAUSE_MS"] = "60" };
+    static readonly Dictionary<string, string> SlowWrites = new() { ["LMU_TEST_CHECKPOINT_WRITE_PAUSE_MS"] = "150" };
 
     [Fact]
-    public void Kill_9_at_random_moments_then_resume_gives_the_uninterrupted_runs_epochs_exactly_once()
+    public async Task Kill_9_at_random_moments_then_resume_gives_the_uninterrupted_runs_epochs_exactly_once()
     {
         var work = LmuProcess.TempDirectory();
         var straight = TinyRun.Train(work, "straight", "--epochs", $"{Epochs}");
@@ -23,12 +23,16 @@ public class KillResumeTests
         var random = new Random(13);
         var dir = Path.Combine(work, "killed");
         int kills = 0, midWrite = 0;
-        for (int attempt = 0; attempt < 12 && (kills < 5 || midWrite < 2); attempt++)
+        for (int attempt = 0; attempt < 10 && (kills < 4 || midWrite < 2); attempt++)
         {
             using var process = LmuProcess.Start(work, SlowWrites, Args(dir));
-            process.StandardOutput.ReadToEndAsync();
-            process.StandardError.ReadToEndAsync();
-            if (process.WaitForExit(400 + random.Next(900))) break; // finished before the kill: nothing left to interrupt
+            _ = process.StandardOutput.ReadToEndAsync();
+            var training = TrainingStarted(process);
+            // Kill at a random moment after training starts (startup time varies with the machine's load).
+            bool started;
+            try { started = await training.WaitAsync(TimeSpan.FromMinutes(2)); }
+            catch (TimeoutException) { started = false; }
+            if (!started || process.WaitForExit(random.Next(700))) break; // finished: nothing left to interrupt
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
             kills++;
@@ -41,6 +45,20 @@ public class KillResumeTests
         Console.WriteLine($"kill -9: {kills} kills, {midWrite} inside a checkpoint write, then a final resume");
         Assert.Equal(TinyRun.Metrics(work, "straight"), TinyRun.Metrics(work, "killed"));
         Assert.Empty(Directory.EnumerateFiles(dir, "*.tmp"));
+    }
+
+    /// <summary>Completes with true once the process prints its model line (training begins), false if it ends first; drains stderr to the end.</summary>
+    static Task<bool> TrainingStarted(Process process)
+    {
+        var started = new TaskCompletionSource<bool>();
+        _ = Task.Run(() =>
+        {
+            string? line;
+            while ((line = process.StandardError.ReadLine()) is not null)
+                if (line.Contains(" parameters · ")) started.TrySetResult(true);
+            started.TrySetResult(false);
+        });
+        return started.Task;
     }
 
     /// <summary>A fresh start until a checkpoint exists, then --resume.</summary>
