@@ -62,7 +62,7 @@ public class NonFiniteInputTests
         var model = Model();
         var zeroed = model.CreateBatch(Streams);
         var reference = model.CreateBatch(Streams);
-        zeroed.//NonFiniteInputs = NonFiniteInput.Zero;
+        zeroed.NonFiniteInputs = NonFiniteInput.Zero;
         var steps = Enumerable.Range(0, Warm + After).Select(Inputs).ToArray();
         var withZero = steps.Select(x => (float[])x.Clone()).ToArray();
         steps[Warm][1] = bad;
@@ -77,11 +77,12 @@ public class NonFiniteInputTests
     public void Under_Propagate_a_NaN_poisons_its_stream_until_reset()
     {
         var stream = Model().CreateStream();
-        stream.//NonFiniteInputs = NonFiniteInput.Propagate;
+        stream.NonFiniteInputs = NonFiniteInput.Propagate;
         var y = new float[2];
         stream.Step([float.NaN, 0], y);
         stream.Step([0, 0], y);
         Assert.True(float.IsNaN(y[0]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => stream.NonFiniteInputs = (NonFiniteInput)7);
         
     }
 
