@@ -22,11 +22,12 @@ static class EvalCommand
 
     static int Execute(string path, string? dataDir, bool json)
     {
-        var (config, progress) = Checkpoint.ReadHeader(path);
+        var checkpoint = Checkpoint.Load(path);
+        var (config, progress) = (checkpoint.Config, checkpoint.Progress);
         var task = TaskRegistry.Get(config.Task);
         torch.manual_seed(config.Seed);
         using var model = task.Build(config);
-        Checkpoint.Restore(path, model, optimizer: null);
+        Checkpoint.Restore(checkpoint, model, optimizer: null);
         using var data = task.Load(config, dataDir, message => Console.Error.WriteLine(message));
         var (loss, metric) = Trainer.Evaluate(task, model, data.Test, config.BatchSize);
         if (json)

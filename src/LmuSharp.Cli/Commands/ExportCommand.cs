@@ -22,11 +22,12 @@ static class ExportCommand
 
     static int Execute(string path, string destination)
     {
-        var (config, progress) = Checkpoint.ReadHeader(path);
+        var checkpoint = Checkpoint.Load(path);
+        var (config, progress) = (checkpoint.Config, checkpoint.Progress);
         var task = TaskRegistry.Get(config.Task);
         torch.manual_seed(config.Seed);
         using var model = task.Build(config);
-        Checkpoint.Restore(path, model, optimizer: null);
+        Checkpoint.Restore(checkpoint, model, optimizer: null);
         if (model is not IExportable exportable) throw new UserError($"the {task.Name} '{config.Model}' model cannot be exported.");
         ModelExport export;
         try { export = exportable.ToExport(); }

@@ -57,7 +57,9 @@ static class TrainCommand
                 Length = parse.GetValue(length) ?? defaults.Length,
             };
             var directory = parse.GetValue(output) ?? DefaultOutput(t, config.Model, parse.GetValue(resume));
-            return Execute(t, config.Validate(), directory, parse.GetValue(dataDir), parse.GetValue(resume), parse.GetValue(init), parse.GetValue(json));
+            var given = new Option[] { model, order, theta, hidden, mode, epochs, batch, lr, schedule, dropout, seed, threads, samples, length }
+                .Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+            return Execute(t, config.Validate(), given, directory, parse.GetValue(dataDir), parse.GetValue(resume), parse.GetValue(init), parse.GetValue(json));
         });
         return command;
     }
@@ -70,34 +72,41 @@ static class TrainCommand
         return Directory.Exists(parent) ? Directory.GetDirectories(parent).Order(StringComparer.Ordinal).LastOrDefault() ?? parent : parent;
     }
 
-    static int Execute(ITask task, TrainConfig config, string output, string? dataDir, bool resume, string? init, bool json)
+    static int Execute(ITask task, TrainConfig config, IReadOnlySet<string> given, string output, string? dataDir, bool resume, string? init, bool json)
     {
         var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
-        var last = Path.Combine(output, Trainer.LastCheckpoint);
-        TrainProgress? progress = null;
         if (resume && init is not null) throw new UserError("--init starts a new run from other weights; it cannot be combined with --resume.");
         if (init is not null && !File.Exists(init)) throw new UserError($"--init: checkpoint '{init}' does not exist.");
-        if (resume)
-        {
-            if (!File.Exists(last)) throw new UserError($"--resume: '{output}' holds no {Trainer.LastCheckpoint} to continue; start a new run without --resume.");
-            (config, progress) = Checkpoint.ReadHeader(last);
-            if (config.Task != task.Name) throw new UserError($"--resume: '{output}' holds a {config.Task} run, not {task.Name}.");
-        }
-        else if (File.Exists(last))
-            throw new UserError($"'{output}' already holds a run; continue it with --resume, or choose another --output.");
+        if (resume && !Directory.Exists(output)) throw new UserError($"--resume: the run directory '{output}' does not exist.");
         Directory.CreateDirectory(output);
+        using var runLock = RunLock.Acquire(output);
+        runLock.RemoveLeftovers();
+        LoadedCheckpoint? checkpoint = null;
+        if (resume) (config, checkpoint) = ResumeRun(task, config, given, output, console);
+        else if (File.Exists(Path.Combine(output, Trainer.LastCheckpoint)) || File.Exists(Path.Combine(output, Trainer.PreviousCheckpoint)))
+            throw new UserError($"'{output}' already holds a run; continue it with --resume, or choose another --output.");
 
         using var data = task.Load(config, dataDir, message => console.MarkupLine(Markup.Escape(message)));
         var trainer = new Trainer(task, config, output, console) { InitialWeights = init };
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; trainer.RequestStop(); };
         Console.CancelKeyPress += onCancel;
         RunResult result;
-        try { result = trainer.Run(data, progress); }
+        try { result = trainer.Run(data, checkpoint); }
         finally { Console.CancelKeyPress -= onCancel; }
 
         if (json) Console.Out.WriteLine(JsonSerializer.Serialize(result, JsonOptions.Compact));
         else Summarise(console, result);
         return result.Interrupted ? 130 : 0;
+    }
+
+    /// <summary>The checkpoint to continue from and the run's config, with the options a resume may change applied.</summary>
+    static (TrainConfig, LoadedCheckpoint) ResumeRun(ITask task, TrainConfig requested, IReadOnlySet<string> given, string output, IAnsiConsole console)
+    {
+        var checkpoint = ResumePoint.Find(output, line => console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(line)}"));
+        if (checkpoint.Config.Task != task.Name) throw new UserError($"--resume: '{output}' holds a {checkpoint.Config.Task} run, not {task.Name}.");
+        var (config, changes) = ResumeOptions.Reconcile(output, checkpoint.Config, requested, given, checkpoint.Progress.Epoch);
+        foreach (var change in changes) console.MarkupLine($"Resuming with {Markup.Escape(change)}.");
+        return (config, checkpoint);
     }
 
     static void Summarise(IAnsiConsole console, RunResult r)

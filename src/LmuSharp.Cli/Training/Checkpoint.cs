@@ -15,83 +15,103 @@ sealed record EpochMetrics(int Epoch, double LearningRate, double TrainLoss, dou
 /// </summary>
 sealed record TrainProgress(int Epoch, int Batch, double TrainLossSum, List<EpochMetrics> History, int BestEpoch, double Best, double Elapsed);
 
+/// <summary>A checkpoint read and verified: its run's config and progress, and the sections to restore from.</summary>
+sealed record LoadedCheckpoint(CheckpointFile File, TrainConfig Config, TrainProgress Progress)
+{
+    /// <summary>The file it was read from.</summary>
+    public string Path => File.Path;
+}
+
 /// <summary>
-/// A training checkpoint in one file, written atomically: the magic "LMUCKPT1", a length-prefixed
-/// JSON header (config and progress), the model (TorchSharp's format), the optimiser state, and the
-/// torch RNG state. Restoring all of it lets a killed run continue exactly where it was saved.
+/// A training checkpoint in one file, written atomically: a JSON header (config and progress), the model
+/// (TorchSharp's format), the optimiser state and the torch RNG state, each a section of a
+/// <see cref="CheckpointFile"/> with its length and checksum. Restoring all of it lets a killed run continue
+/// exactly where it was saved; a damaged file is refused, before anything is restored, with one line.
 /// </summary>
 static class Checkpoint
 {
-    static readonly byte[] Magic = "LMUCKPT1"u8.ToArray();
+    public const string HeaderSection = "header", ModelSection = "model", OptimizerSection = "optim", RngSection = "rng";
 
     sealed record Header(TrainConfig Config, TrainProgress Progress, long Parameters);
 
-    public static void Save(string path, TrainConfig config, TrainProgress progress, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer)
+    /// <summary>Writes a checkpoint atomically; the file it replaces is kept as <paramref name="previousPath"/> if given.</summary>
+    public static void Save(string path, TrainConfig config, TrainProgress progress, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, string? previousPath = null)
     {
-        var header = JsonSerializer.SerializeToUtf8Bytes(new Header(config, progress, model.parameters().Sum(p => p.numel())), JsonOptions.Compact);
-        AtomicFile.Write(path, stream =>
-        {
-            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            writer.Write(Magic);
-            writer.Write(header.Length);
-            writer.Write(header);
-            model.save(writer);
-            optimizer.save_state_dict(writer);
-            using var rng = torch.random.get_rng_state();
-            var bytes = rng.bytes.ToArray();
-            writer.Write(bytes.Length);
-            writer.Write(bytes);
-        });
+        var header = new Header(config, progress, model.parameters().Sum(p => p.numel()));
+        var bytes = new MemoryStream();
+        CheckpointFile.Write(bytes, [
+            (HeaderSection, JsonSerializer.SerializeToUtf8Bytes(header, JsonOptions.Compact)),
+            (ModelSection, Serialize(writer => model.save(writer))),
+            (OptimizerSection, Serialize(writer => optimizer.save_state_dict(writer))),
+            (RngSection, TorchRngState.Get()),
+        ]);
+        AtomicFile.Write(path, stream => FaultInjection.Write(stream, bytes.ToArray()), previousPath);
     }
 
-    /// <summary>Reads only the header (config and progress) of a checkpoint.</summary>
-    public static (TrainConfig Config, TrainProgress Progress) ReadHeader(string path)
+    /// <summary>Reads and verifies a checkpoint, and its header (config and progress); no TorchSharp involved.</summary>
+    public static LoadedCheckpoint Load(string path) => FromFile(CheckpointFile.Read(path));
+
+    /// <summary>Verifies a checkpoint's bytes and reads its header; <paramref name="path"/> names it in messages.</summary>
+    public static LoadedCheckpoint Parse(byte[] bytes, string path) => FromFile(CheckpointFile.Parse(bytes, path));
+
+    static LoadedCheckpoint FromFile(CheckpointFile file)
     {
-        using var reader = Open(path);
-        var header = ReadHeader(reader, path);
-        return (header.Config, header.Progress);
+        var header = ParseHeader(file);
+        return new LoadedCheckpoint(file, header.Config, header.Progress);
     }
 
-    /// <summary>Restores the model, and the optimiser and RNG state if given, from a checkpoint.</summary>
-    public static void Restore(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer)
+    /// <summary>Restores the model, and the optimiser and RNG state if an optimiser is given. Every failure is one InvalidDataException.</summary>
+    public static void Restore(LoadedCheckpoint checkpoint, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer)
     {
-        using var reader = Open(path);
-        ReadHeader(reader, path);
+        var file = checkpoint.File;
         try
         {
-            model.load(reader);
+            if (file.Has(LegacyCheckpointFile.TorchSection)) { RestoreLegacy(file, model, optimizer); return; }
+            model.load(Reader(file, ModelSection));
             if (optimizer is null) return;
-            optimizer.load_state_dict(reader);
-            var bytes = reader.ReadBytes(reader.ReadInt32());
-            using var rng = torch.tensor(bytes, dtype: ScalarType.Byte);
-            torch.random.set_rng_state(rng);
+            optimizer.load_state_dict(Reader(file, OptimizerSection));
+            TorchRngState.Set(file.Section(RngSection).ToArray(), file.Path);
         }
-        catch (Exception e) when (e is EndOfStreamException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
         {
-            throw new InvalidDataException($"{path}: the checkpoint's weights do not fit the model its header describes, or the file is truncated ({e.Message}).");
+            throw new InvalidDataException($"{file.Path}: the checkpoint's weights do not fit the model its header describes, or the file is damaged ({FirstLine(e.Message)}).");
         }
     }
 
-    static BinaryReader Open(string path)
+    static void RestoreLegacy(CheckpointFile file, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer)
     {
-        if (!File.Exists(path)) throw new UserError($"checkpoint '{path}' does not exist.");
-        return new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+        var reader = Reader(file, LegacyCheckpointFile.TorchSection);
+        model.load(reader);
+        if (optimizer is null) return;
+        optimizer.load_state_dict(reader);
+        int length = reader.ReadInt32();
+        if (length < 0 || length > reader.BaseStream.Length - reader.BaseStream.Position) throw CheckpointFile.Corrupt(file.Path, $"RNG state length {length}");
+        TorchRngState.Set(reader.ReadBytes(length), file.Path);
     }
 
-    static Header ReadHeader(BinaryReader reader, string path)
+    static Header ParseHeader(CheckpointFile file)
     {
-        try
-        {
-            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
-                throw new InvalidDataException($"{path} is not an lmu checkpoint (bad magic); give a best.ckpt or last.ckpt written by `lmu train`.");
-            int length = reader.ReadInt32();
-            if (length <= 0 || length > reader.BaseStream.Length) throw new InvalidDataException($"{path}: corrupt checkpoint header length {length}.");
-            return JsonSerializer.Deserialize<Header>(reader.ReadBytes(length), JsonOptions.Compact)
-                ?? throw new InvalidDataException($"{path}: empty checkpoint header.");
-        }
-        catch (Exception e) when (e is EndOfStreamException or JsonException)
-        {
-            throw new InvalidDataException($"{path}: truncated or corrupt checkpoint header ({e.Message}).");
-        }
+        Header? header;
+        try { header = JsonSerializer.Deserialize<Header>(file.Section(HeaderSection).Span, JsonOptions.Compact); }
+        catch (JsonException e) { throw CheckpointFile.Corrupt(file.Path, $"unreadable header ({e.Message})"); }
+        if (header?.Config is null || header.Progress?.History is null) throw CheckpointFile.Corrupt(file.Path, "the header lacks the config or progress");
+        try { header.Config.Validate(); }
+        catch (ArgumentException e) { throw CheckpointFile.Corrupt(file.Path, $"the header's config is invalid: {e.Message}"); }
+        var p = header.Progress;
+        if (p.Epoch < 0 || p.Batch < 0 || p.History.Count != p.Epoch || p.Epoch > header.Config.Epochs)
+            throw CheckpointFile.Corrupt(file.Path, $"the header's progress (epoch {p.Epoch}, batch {p.Batch}, {p.History.Count} epochs of history) is inconsistent");
+        return header;
     }
+
+    static byte[] Serialize(Action<BinaryWriter> save)
+    {
+        var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true)) save(writer);
+        return stream.ToArray();
+    }
+
+    static BinaryReader Reader(CheckpointFile file, string section) =>
+        new(new MemoryStream(file.Section(section).ToArray(), writable: false), Encoding.UTF8);
+
+    static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }

@@ -21,6 +21,8 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
 {
     public const string LastCheckpoint = "last.ckpt";
     public const string BestCheckpoint = "best.ckpt";
+    /// <summary>The last checkpoint before last.ckpt, kept so that a damaged last.ckpt costs one epoch, not the run.</summary>
+    public const string PreviousCheckpoint = "previous.ckpt";
 
     volatile bool _stop;
     readonly Stopwatch _clock = new();
@@ -35,23 +37,25 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     /// <summary>Stop after the current batch, saving a resumable checkpoint (Ctrl-C).</summary>
     public void RequestStop() => _stop = true;
 
-    public RunResult Run(TaskData data, TrainProgress? resumeFrom)
+    /// <summary>Trains from the start, or from a verified checkpoint of this run.</summary>
+    public RunResult Run(TaskData data, LoadedCheckpoint? resumeFrom)
     {
         if (config.Threads > 0) torch.set_num_threads(config.Threads);
         torch.manual_seed(config.Seed);
         using var model = task.Build(config);
         using var optimizer = optim.Adam(model.parameters(), config.LearningRate);
-        var progress = resumeFrom ?? new TrainProgress(0, 0, 0, [], 0, double.NaN, 0);
+        var progress = resumeFrom?.Progress ?? new TrainProgress(0, 0, 0, [], 0, double.NaN, 0);
         _priorSeconds = progress.Elapsed;
         if (resumeFrom is null && InitialWeights is not null)
         {
-            Checkpoint.Restore(InitialWeights, model, optimizer: null);
+            Checkpoint.Restore(Checkpoint.Load(InitialWeights), model, optimizer: null);
             console.MarkupLine($"Starting from the weights of {Markup.Escape(InitialWeights)}.");
         }
         if (resumeFrom is not null)
         {
-            Checkpoint.Restore(Path.Combine(output, LastCheckpoint), model, optimizer);
-            console.MarkupLine($"Resuming at epoch {progress.Epoch + 1}, batch {progress.Batch}.");
+            Checkpoint.Restore(resumeFrom, model, optimizer);
+            WriteMetrics(progress.History);
+            console.MarkupLine($"Resuming from {Markup.Escape(Path.GetFileName(resumeFrom.Path))} at epoch {progress.Epoch + 1}, batch {progress.Batch}.");
         }
         long parameters = model.parameters().Sum(p => p.numel());
         console.MarkupLine($"[bold]{task.Name}[/] · {config.Model} · {parameters:N0} parameters · {data.Train.Count:N0} train / {data.Validation.Count:N0} validation / {data.Test.Count:N0} test samples");
@@ -75,7 +79,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         double seconds = Elapsed;
         if (interrupted)
         {
-            Checkpoint.Save(Path.Combine(output, LastCheckpoint), config, progress with { Elapsed = seconds }, model, optimizer);
+            SaveLast(progress with { Elapsed = seconds }, model, optimizer);
             console.MarkupLine($"[yellow]Interrupted[/] in epoch {progress.Epoch + 1} at batch {progress.Batch}; saved. Continue with --resume.");
         }
         var best = progress.History.FirstOrDefault(h => h.Epoch == progress.BestEpoch);
@@ -131,12 +135,23 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         console.MarkupLine($"epoch {metrics.Epoch}/{config.Epochs}: train loss {metrics.TrainLoss:F4} · validation {task.Metric.Name} {validation:F4} · test {test:F4}{(better ? " [green](best)[/]" : "")}");
 
         if (better) Checkpoint.Save(Path.Combine(output, BestCheckpoint), config, progress, model, optimizer);
-        Checkpoint.Save(Path.Combine(output, LastCheckpoint), config, progress, model, optimizer);
-        AtomicFile.WriteAllText(Path.Combine(output, "metrics.jsonl"),
-            string.Concat(history.Select(h => JsonSerializer.Serialize(h, JsonOptions.Compact) + "\n")));
+        SaveLast(progress, model, optimizer);
+        WriteMetrics(history);
         Plot(history);
         return progress;
     }
+
+    /// <summary>Saves last.ckpt, keeping the one it replaces as previous.ckpt.</summary>
+    void SaveLast(TrainProgress progress, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer) =>
+        Checkpoint.Save(Path.Combine(output, LastCheckpoint), config, progress, model, optimizer, Path.Combine(output, PreviousCheckpoint));
+
+    /// <summary>
+    /// Rewrites metrics.jsonl from the history, one line per epoch: the checkpoint's history is the record,
+    /// so a run killed between saving a checkpoint and its metrics, or resumed from an earlier checkpoint, lists each epoch once.
+    /// </summary>
+    void WriteMetrics(List<EpochMetrics> history) =>
+        AtomicFile.WriteAllText(Path.Combine(output, "metrics.jsonl"),
+            string.Concat(history.Select(h => JsonSerializer.Serialize(h, JsonOptions.Compact) + "\n")));
 
     /// <summary>The data order of an epoch: a permutation seeded by (seed, epoch), so a resumed run replays it.</summary>
     Tensor EpochOrder(long count, int epoch)

@@ -10,7 +10,18 @@ public static class AtomicFile
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
     /// <param name="path">The destination file; its directory is created if missing.</param>
     /// <param name="write">Writes the whole content to the given stream.</param>
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write) => Write(path, write, previousPath: null);
+
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/>, atomically, and keeps the file it
+    /// replaces as <paramref name="previousPath"/>. The new content is complete on disk before the old file
+    /// moves, so at every moment one of the two names holds a complete file: a process killed between the
+    /// two renames leaves the old content at <paramref name="previousPath"/> and nothing at <paramref name="path"/>.
+    /// </summary>
+    /// <param name="path">The destination file; its directory is created if missing.</param>
+    /// <param name="write">Writes the whole content to the given stream.</param>
+    /// <param name="previousPath">Where the replaced file is kept (overwriting it), or null to discard it.</param>
+    public static void Write(string path, Action<Stream> write, string? previousPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
@@ -24,6 +35,7 @@ public static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
+            if (previousPath is not null && File.Exists(full)) File.Move(full, Path.GetFullPath(previousPath), overwrite: true);
             File.Move(temporary, full, overwrite: true);
         }
         finally

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics.Tensors;
 
 namespace LmuSharp.Runtime;
 
@@ -16,17 +17,27 @@ public sealed class LmuBatch
     readonly float[][][] _state;    // [layer][component][stream × size]
     readonly float[][][] _scratch;  // [layer][buffer][stream × size]
     readonly float[][] _activations; // output of each layer but the last, [stream × size]
+    readonly float[] _admitted;      // the inputs with non-finite values zeroed, under NonFiniteInput.Zero
+    NonFiniteInput _nonFiniteInputs;
 
     internal LmuBatch(LmuModel model, int streams)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(streams, 1);
+        int perStream = LargestBufferPerStream(model);
+        if (streams > Array.MaxLength / perStream)
+            throw new ArgumentOutOfRangeException(nameof(streams), streams,
+                $"streams must lie in [1, {Array.MaxLength / perStream}] for this model (its largest buffer holds {perStream} floats per stream).");
         Model = model;
         Count = streams;
         _layers = model.Layers;
         _state = _layers.Select(l => l.StateSizes.Select(s => new float[checked(streams * s)]).ToArray()).ToArray();
         _scratch = _layers.Select(l => l.ScratchSizes.Select(s => new float[checked(streams * s)]).ToArray()).ToArray();
         _activations = _layers.SkipLast(1).Select(l => new float[checked(streams * l.OutputSize)]).ToArray();
+        _admitted = new float[streams * model.InputSize];
     }
+
+    static int LargestBufferPerStream(LmuModel model) =>
+        model.Layers.SelectMany(l => l.StateSizes.Concat(l.ScratchSizes).Append(l.OutputSize)).Append(model.InputSize).Max();
 
     /// <summary>The model being run.</summary>
     public LmuModel Model { get; }
@@ -37,22 +48,49 @@ public sealed class LmuBatch
     /// <summary>The size in bytes of one stream's saved state.</summary>
     public int StateByteCount => HeaderBytes + 4 * Model.StateFloats;
 
+    /// <summary>What <see cref="Step"/> does with NaN or ±∞ inputs (default <see cref="NonFiniteInput.Throw"/>).</summary>
+    public NonFiniteInput NonFiniteInputs
+    {
+        get => _nonFiniteInputs;
+        set => _nonFiniteInputs = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "not a NonFiniteInput value.");
+    }
+
     /// <summary>Advances every stream by one step.</summary>
     /// <param name="inputs">Count × InputSize floats, stream after stream.</param>
     /// <param name="outputs">Receives Count × OutputSize floats, stream after stream.</param>
+    /// <exception cref="ArgumentException">A size is wrong, or an input is not finite under <see cref="NonFiniteInput.Throw"/> (no stream advances).</exception>
     public void Step(ReadOnlySpan<float> inputs, Span<float> outputs)
     {
         if (inputs.Length != Count * Model.InputSize)
             throw new ArgumentException($"inputs must hold {Count} × {Model.InputSize} floats, got {inputs.Length}.", nameof(inputs));
         if (outputs.Length != Count * Model.OutputSize)
             throw new ArgumentException($"outputs must hold {Count} × {Model.OutputSize} floats, got {outputs.Length}.", nameof(outputs));
-        ReadOnlySpan<float> x = inputs;
+        ReadOnlySpan<float> x = Admit(inputs);
         for (int i = 0; i < _layers.Length; i++)
         {
             Span<float> y = i == _layers.Length - 1 ? outputs : _activations[i];
             _layers[i].Step(x, y, _state[i], _scratch[i], Count);
             x = y;
         }
+    }
+
+    /// <summary>The inputs to step with under the non-finite policy; checked before any layer runs, so a refused call changes no state.</summary>
+    ReadOnlySpan<float> Admit(ReadOnlySpan<float> inputs)
+    {
+        if (_nonFiniteInputs == NonFiniteInput.Propagate || TensorPrimitives.IsFiniteAll(inputs)) return inputs;
+        int bad = IndexOfNonFinite(inputs);
+        if (_nonFiniteInputs == NonFiniteInput.Throw)
+            throw new ArgumentException($"stream {bad / Model.InputSize}, input {bad % Model.InputSize} is {inputs[bad]}, not finite; no stream was advanced " +
+                "(set NonFiniteInputs to Zero to read such samples as 0).", nameof(inputs));
+        inputs.CopyTo(_admitted);
+        for (int i = bad; i < _admitted.Length; i++) if (!float.IsFinite(_admitted[i])) _admitted[i] = 0;
+        return _admitted;
+    }
+
+    internal static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++) if (!float.IsFinite(values[i])) return i;
+        return -1;
     }
 
     /// <summary>Returns every stream to the zero state.</summary>
@@ -120,5 +158,8 @@ public sealed class LmuBatch
             for (int c = 0; c < _state[l].Length; c++) yield return (_state[l][c], _layers[l].StateSizes[c]);
     }
 
-    void CheckStream(int stream) => ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)stream, (uint)Count, nameof(stream));
+    void CheckStream(int stream)
+    {
+        if (stream < 0 || stream >= Count) throw new ArgumentOutOfRangeException(nameof(stream), stream, $"stream must lie in [0, {Count - 1}].");
+    }
 }

@@ -16,9 +16,17 @@ public sealed class LmuStream
     /// <summary>The size in bytes of the saved state.</summary>
     public int StateByteCount => _batch.StateByteCount;
 
+    /// <summary>What <see cref="Step"/> does with NaN or ±∞ inputs (default <see cref="NonFiniteInput.Throw"/>).</summary>
+    public NonFiniteInput NonFiniteInputs
+    {
+        get => _batch.NonFiniteInputs;
+        set => _batch.NonFiniteInputs = value;
+    }
+
     /// <summary>Advances one step.</summary>
     /// <param name="x">InputSize floats.</param>
     /// <param name="y">Receives OutputSize floats.</param>
+    /// <exception cref="ArgumentException">A size is wrong, or an input is not finite under <see cref="NonFiniteInput.Throw"/> (the state is unchanged).</exception>
     public void Step(ReadOnlySpan<float> x, Span<float> y) => _batch.Step(x, y);
 
     /// <summary>Returns to the zero state.</summary>

@@ -28,6 +28,8 @@ internal sealed class WeightReader(WeightReader.Contents contents, string prefix
         if (contents.Shapes is not null && contents.Shapes.TryGetValue(full, out var actual) && !actual.SequenceEqual(shape.Select(d => (long)d)))
             throw Invalid($"tensor '{full}' has shape [{string.Join(", ", actual)}], expected {expected}");
         if (values.Length != count) throw Invalid($"tensor '{full}' has {values.Length} elements, expected {count} (shape {expected})");
+        int bad = LmuBatch.IndexOfNonFinite(values);
+        if (bad >= 0) throw Invalid($"tensor '{full}' holds {values[bad]} at element {bad}; weights must be finite");
         contents.Used.Add(full);
         return values;
     }
