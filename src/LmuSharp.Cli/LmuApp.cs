@@ -1,4 +1,3 @@
-using System.CommandLine;
 using LmuSharp.Cli.Commands;
 
 namespace LmuSharp.Cli;

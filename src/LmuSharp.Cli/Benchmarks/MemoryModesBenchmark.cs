@@ -1,5 +1,4 @@
 using LmuSharp.Cli.Benchmarks.Workloads;
-using LmuSharp.Torch;
 
 namespace LmuSharp.Cli.Benchmarks;
 

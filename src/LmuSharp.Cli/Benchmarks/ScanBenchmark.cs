@@ -1,6 +1,5 @@
 using LmuSharp.Cli.Benchmarks.Workloads;
 using LmuSharp.Torch.Recurrence;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Benchmarks;
 

@@ -1,10 +1,5 @@
-using LmuSharp.Cli.Tasks;
 using LmuSharp.Runtime;
-using LmuSharp.Torch;
-using LmuSharp.Torch.Export;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Benchmarks;
 

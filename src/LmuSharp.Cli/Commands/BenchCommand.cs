@@ -1,8 +1,6 @@
-using System.CommandLine;
 using LmuSharp.Cli.Benchmarks;
 using LmuSharp.IO;
 using Spectre.Console;
-using TorchSharp;
 
 namespace LmuSharp.Cli.Commands;
 

@@ -1,5 +1,3 @@
-using System.CommandLine;
-using System.Text.Json;
 using LmuSharp.Cli.Experiments;
 using LmuSharp.Cli.Output;
 using LmuSharp.Memory;

@@ -1,9 +1,4 @@
-using System.CommandLine;
-using System.Text.Json;
-using LmuSharp.Cli.Tasks;
-using LmuSharp.Cli.Training;
 using Spectre.Console;
-using TorchSharp;
 
 namespace LmuSharp.Cli.Commands;
 
@@ -22,12 +17,9 @@ static class EvalCommand
 
     static int Execute(string path, string? dataDir, bool json)
     {
-        var checkpoint = Checkpoint.Load(path);
+        var (checkpoint, task, model) = Checkpoint.LoadModel(path);
+        using var owned = model; // disposed when the command ends
         var (config, progress) = (checkpoint.Config, checkpoint.Progress);
-        var task = TaskRegistry.Get(config.Task);
-        torch.manual_seed(config.Seed);
-        using var model = task.Build(config);
-        Checkpoint.Restore(checkpoint, model, optimizer: null);
         using var data = task.Load(config, dataDir, message => Console.Error.WriteLine(message));
         var (loss, metric) = Trainer.Evaluate(task, model, data.Test, config.BatchSize);
         if (json)

@@ -1,10 +1,5 @@
-using System.CommandLine;
-using LmuSharp.Cli.Tasks;
-using LmuSharp.Cli.Training;
 using LmuSharp.Runtime;
-using LmuSharp.Torch.Export;
 using Spectre.Console;
-using TorchSharp;
 
 namespace LmuSharp.Cli.Commands;
 
@@ -22,12 +17,9 @@ static class ExportCommand
 
     static int Execute(string path, string destination)
     {
-        var checkpoint = Checkpoint.Load(path);
+        var (checkpoint, task, model) = Checkpoint.LoadModel(path);
+        using var owned = model; // disposed when the command ends
         var (config, progress) = (checkpoint.Config, checkpoint.Progress);
-        var task = TaskRegistry.Get(config.Task);
-        torch.manual_seed(config.Seed);
-        using var model = task.Build(config);
-        Checkpoint.Restore(checkpoint, model, optimizer: null);
         if (model is not IExportable exportable) throw new UserError($"the {task.Name} '{config.Model}' model cannot be exported.");
         ModelExport export;
         try { export = exportable.ToExport(); }

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using System.Text.Json;
-using LmuSharp.Cli.Tasks;
-using LmuSharp.Cli.Training;
 using Spectre.Console;
 
 namespace LmuSharp.Cli.Commands;

@@ -1,8 +1,5 @@
 using System.Text;
-using System.Text.Json;
 using LmuSharp.IO;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Training;
 
@@ -58,6 +55,17 @@ static class Checkpoint
     {
         var header = ParseHeader(file);
         return new LoadedCheckpoint(file, header.Config, header.Progress);
+    }
+
+    /// <summary>A checkpoint's trained model: read and verified, rebuilt by its task from its config, weights restored.</summary>
+    public static (LoadedCheckpoint Checkpoint, ITask Task, nn.Module<Tensor, Tensor> Model) LoadModel(string path)
+    {
+        var checkpoint = Load(path);
+        var task = TaskRegistry.Get(checkpoint.Config.Task);
+        torch.manual_seed(checkpoint.Config.Seed);
+        var model = task.Build(checkpoint.Config);
+        Restore(checkpoint, model, optimizer: null);
+        return (checkpoint, task, model);
     }
 
     /// <summary>Restores the model, and the optimiser and RNG state if an optimiser is given. Every failure is one InvalidDataException.</summary>

@@ -1,11 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json;
 using LmuSharp.Cli.Output;
-using LmuSharp.Cli.Tasks;
 using LmuSharp.IO;
 using Spectre.Console;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Training;
 

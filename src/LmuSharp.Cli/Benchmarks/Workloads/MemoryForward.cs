@@ -1,6 +1,3 @@
-using LmuSharp.Torch;
-using static TorchSharp.torch;
-
 namespace LmuSharp.Cli.Benchmarks.Workloads;
 
 /// <summary>

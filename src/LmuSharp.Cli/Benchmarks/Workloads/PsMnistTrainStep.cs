@@ -1,9 +1,4 @@
-using LmuSharp.Cli.Tasks;
-using LmuSharp.Cli.Training;
-using LmuSharp.Torch;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Benchmarks.Workloads;
 

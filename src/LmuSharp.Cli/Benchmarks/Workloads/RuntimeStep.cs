@@ -1,6 +1,4 @@
 using LmuSharp.Runtime;
-using LmuSharp.Torch;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Benchmarks.Workloads;
 

@@ -1,5 +1,4 @@
 using LmuSharp.Torch.Recurrence;
-using static TorchSharp.torch;
 
 namespace LmuSharp.Cli.Benchmarks.Workloads;
 
