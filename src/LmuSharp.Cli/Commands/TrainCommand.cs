@@ -8,53 +8,23 @@ static class TrainCommand
     public static Command Create()
     {
         var task = new Argument<string>("task") { Description = "The task: " + string.Join(", ", TaskRegistry.All.Select(t => t.Name)) + " (see `lmu tasks`)." };
-        var model = new Option<string?>("--model") { Description = "Model variant (default: the task's first; see `lmu tasks`)." };
-        var order = new Option<int?>("--order") { Description = "Order d of the Legendre memory." };
-        var theta = new Option<double?>("--theta") { Description = "Memory window θ in steps." };
-        var hidden = new Option<int?>("--hidden") { Description = "Hidden size." };
-        var mode = new Option<string?>("--mode") { Description = "How the LMU computes a sequence: auto, sequential, fft, raw, final, chunked." };
-        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data." };
-        var batch = new Option<int?>("--batch-size") { Description = "Samples per optimiser step." };
-        var lr = new Option<double?>("--lr") { Description = "Adam learning rate (peak)." };
-        var schedule = new Option<string?>("--schedule") { Description = "Learning-rate schedule: constant or cosine." };
-        var dropout = new Option<double?>("--dropout") { Description = "Dropout rate, where the model has dropout." };
-        var seed = new Option<int?>("--seed") { Description = "Seed of weights, data order and generated data." };
-        var threads = new Option<int?>("--threads") { Description = "TorchSharp intra-op threads (0: all cores)." };
-        var samples = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (0: all)." };
-        var length = new Option<int?>("--length") { Description = "Sequence length, for tasks where it is a choice." };
+        var options = TrainOptions.Create();
         var output = new Option<string?>("--output", "-o") { Description = "Run directory (default: a new runs/<task>-<model>/<date-time>; with --resume, the latest one)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory with the task's data files (default: fetched once into a cache)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --output from its last checkpoint." };
         var init = new Option<string?>("--init") { Description = "Start from the weights of this checkpoint (same architecture), e.g. one trained on shorter sequences." };
         var json = new Option<bool>("--json") { Description = "Print the final result as JSON on stdout (progress goes to stderr)." };
 
-        var command = new Command("train", "Train a model on one of the papers' tasks, with the paper's configuration as defaults.")
-        {
-            task, model, order, theta, hidden, mode, epochs, batch, lr, schedule, dropout, seed, threads, samples, length, output, dataDir, resume, init, json,
-        };
+        var command = new Command("train", "Train a model on one of the papers' tasks, with the paper's configuration as defaults.") { task };
+        foreach (var entry in options) command.Options.Add(entry.Option);
+        foreach (var option in new Option[] { output, dataDir, resume, init, json }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var t = TaskRegistry.Get(parse.GetValue(task)!);
-            var defaults = t.Defaults(parse.GetValue(model) ?? t.Models[0]);
-            var config = defaults with
-            {
-                Order = parse.GetValue(order) ?? defaults.Order,
-                Theta = parse.GetValue(theta) ?? defaults.Theta,
-                Hidden = parse.GetValue(hidden) ?? defaults.Hidden,
-                Mode = parse.GetValue(mode) ?? defaults.Mode,
-                Epochs = parse.GetValue(epochs) ?? defaults.Epochs,
-                BatchSize = parse.GetValue(batch) ?? defaults.BatchSize,
-                LearningRate = parse.GetValue(lr) ?? defaults.LearningRate,
-                Schedule = parse.GetValue(schedule) ?? defaults.Schedule,
-                Dropout = parse.GetValue(dropout) ?? defaults.Dropout,
-                Seed = parse.GetValue(seed) ?? defaults.Seed,
-                Threads = parse.GetValue(threads) ?? defaults.Threads,
-                TrainSamples = parse.GetValue(samples) ?? defaults.TrainSamples,
-                Length = parse.GetValue(length) ?? defaults.Length,
-            };
+            var defaults = t.Defaults(parse.GetValue<string>("--model") ?? t.Models[0]);
+            var config = options.Aggregate(defaults, (c, entry) => entry.Read(c, parse));
             var directory = parse.GetValue(output) ?? DefaultOutput(t, config.Model, parse.GetValue(resume));
-            var given = new Option[] { model, order, theta, hidden, mode, epochs, batch, lr, schedule, dropout, seed, threads, samples, length }
-                .Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+            var given = options.Where(e => parse.GetResult(e.Option) is not null).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
             return Execute(t, config.Validate(), given, directory, parse.GetValue(dataDir), parse.GetValue(resume), parse.GetValue(init), parse.GetValue(json));
         });
         return command;
@@ -100,7 +70,7 @@ static class TrainCommand
     {
         var checkpoint = ResumePoint.Find(output, line => console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(line)}"));
         if (checkpoint.Config.Task != task.Name) throw new UserError($"--resume: '{output}' holds a {checkpoint.Config.Task} run, not {task.Name}.");
-        var (config, changes) = ResumeOptions.Reconcile(output, checkpoint.Config, requested, given, checkpoint.Progress.Epoch);
+        var (config, changes) = TrainOptions.Reconcile(output, checkpoint.Config, requested, given, checkpoint.Progress.Epoch);
         foreach (var change in changes) console.MarkupLine($"Resuming with {Markup.Escape(change)}.");
         return (config, checkpoint);
     }

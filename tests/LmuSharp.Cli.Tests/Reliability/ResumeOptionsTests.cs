@@ -29,7 +29,7 @@ public class ResumeOptionsTests
     public void Options_given_with_the_runs_own_values_or_not_given_are_no_conflict()
     {
         var requested = Run with { Order = 99, Seed = 7 }; // not given: ignored
-        var (config, changes) = ResumeOptions.Reconcile("dir", Run, requested with { Order = 8 }, new HashSet<string> { "--order" }, 2);
+        var (config, changes) = TrainOptions.Reconcile("dir", Run, requested with { Order = 8 }, new HashSet<string> { "--order" }, 2);
         Assert.Equal(Run, config);
         Assert.Empty(changes);
     }
@@ -37,11 +37,11 @@ public class ResumeOptionsTests
     [Fact]
     public void Threads_and_epochs_change_and_epochs_below_the_epochs_done_are_refused()
     {
-        var (config, changes) = ResumeOptions.Reconcile("dir", Run, Run with { Threads = 2, Epochs = 9 }, new HashSet<string> { "--threads", "--epochs" }, 2);
+        var (config, changes) = TrainOptions.Reconcile("dir", Run, Run with { Threads = 2, Epochs = 9 }, new HashSet<string> { "--threads", "--epochs" }, 2);
         Assert.Equal(Run with { Threads = 2, Epochs = 9 }, config);
         Assert.Equal(["--epochs 5 → 9", "--threads 1 → 2"], changes);
-        var e = Assert.Throws<UserError>(() => ResumeOptions.Reconcile("dir", Run, Run with { Epochs = 1 }, new HashSet<string> { "--epochs" }, 2));
+        var e = Assert.Throws<UserError>(() => TrainOptions.Reconcile("dir", Run, Run with { Epochs = 1 }, new HashSet<string> { "--epochs" }, 2));
         Assert.Contains("--epochs 1 is fewer than the 2 epochs 'dir' has done", e.Message);
-        Assert.Equal(["--epochs", "--threads"], ResumeOptions.Changeable);
+        Assert.Equal(["--epochs", "--threads"], TrainOptions.Changeable);
     }
 }
