@@ -58,15 +58,7 @@ public static class LegendreStateSpace
             for (int j = 0; j < d; j++) block[i, j] = a[i, j] / theta;
             block[i, d] = b[i] / theta;
         }
-        var e = MatrixExponential.Exp(block);
-        var aBar = new double[d, d];
-        var bBar = new double[d];
-        for (int i = 0; i < d; i++)
-        {
-            for (int j = 0; j < d; j++) aBar[i, j] = e[i, j];
-            bBar[i] = e[i, d];
-        }
-        return (aBar, bBar);
+        return SplitColumns(MatrixExponential.Exp(block), d);
     }
 
     /// <summary>Ā = I + A/θ, B̄ = B/θ; refused when ρ(Ā) &gt; 1 (the recurrence would diverge).</summary>
@@ -93,13 +85,18 @@ public static class LegendreStateSpace
             for (int j = 0; j < d; j++) rhs[i, j] = id[i, j] + 0.5 / theta * a[i, j];
             rhs[i, d] = b[i] / theta;
         }
-        var x = Dense.Solve(lhs, rhs);
+        return SplitColumns(Dense.Solve(lhs, rhs), d);
+    }
+
+    /// <summary>The first d rows of [Ā | B̄ | …] split into Ā (columns 0..d−1) and B̄ (column d).</summary>
+    static (double[,], double[]) SplitColumns(double[,] m, int d)
+    {
         var aBar = new double[d, d];
         var bBar = new double[d];
         for (int i = 0; i < d; i++)
         {
-            for (int j = 0; j < d; j++) aBar[i, j] = x[i, j];
-            bBar[i] = x[i, d];
+            for (int j = 0; j < d; j++) aBar[i, j] = m[i, j];
+            bBar[i] = m[i, d];
         }
         return (aBar, bBar);
     }
