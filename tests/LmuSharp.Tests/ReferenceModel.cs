@@ -25,6 +25,8 @@ sealed class ReferenceModel
                 "lmu_cell" => LmuCell(w, meta, p, Int("memory_d"), Int("order")),
                 "gilr" => Gilr(W("gate.weight"), W("gate.bias"), W("candidate.weight"), W("candidate.bias"), new double[Int("hidden_size")]),
                 "gilr_lstm" => GilrLstm(w, p, Int("hidden_size")),
+                "sru" => Sru(w, p, Int("hidden_size")),
+                "qrnn" => Qrnn(w, p, Int("input_size"), Int("hidden_size"), Int("window")),
                 var t => throw new NotSupportedException(t),
             });
         }
@@ -158,6 +160,46 @@ sealed class ReferenceModel
             {
                 double i = Sigmoid(gates[k]), f = Sigmoid(gates[hidden + k]), g = Math.Tanh(gates[2 * hidden + k]), o = Sigmoid(gates[3 * hidden + k]);
                 c[k] = f * c[k] + i * g;
+                h[k] = o * c[k];
+            }
+            return h;
+        };
+    }
+
+    /// <summary>c = f c + (1 − f) x̃, h = r tanh(c) + (1 − r) s; s = x or W_s x.</summary>
+    static Func<double[], double[]> Sru(Dictionary<string, float[]> w, string p, int hidden)
+    {
+        var c = new double[hidden];
+        return x =>
+        {
+            var g = Add(MatVec(w[p + "gates.weight"], x), w[p + "gates.bias"]);
+            var s = w.TryGetValue(p + "skip.weight", out var skip) ? MatVec(skip, x) : x;
+            var h = new double[hidden];
+            for (int k = 0; k < hidden; k++)
+            {
+                double f = Sigmoid(g[hidden + k]), r = Sigmoid(g[2 * hidden + k]);
+                c[k] = f * c[k] + (1 - f) * g[k];
+                h[k] = r * Math.Tanh(c[k]) + (1 - r) * s[k];
+            }
+            return h;
+        };
+    }
+
+    /// <summary>w_t = the last k inputs, oldest first (zeros before the start); c = f c + (1 − f) z, h = o c.</summary>
+    static Func<double[], double[]> Qrnn(Dictionary<string, float[]> w, string p, int inputs, int hidden, int window)
+    {
+        var c = new double[hidden];
+        var past = new double[window * inputs];
+        return x =>
+        {
+            Array.Copy(past, inputs, past, 0, (window - 1) * inputs);
+            Array.Copy(x, 0, past, (window - 1) * inputs, inputs);
+            var g = Add(MatVec(w[p + "gates.weight"], past), w[p + "gates.bias"]);
+            var h = new double[hidden];
+            for (int k = 0; k < hidden; k++)
+            {
+                double z = Math.Tanh(g[k]), f = Sigmoid(g[hidden + k]), o = Sigmoid(g[2 * hidden + k]);
+                c[k] = f * c[k] + (1 - f) * z;
                 h[k] = o * c[k];
             }
             return h;

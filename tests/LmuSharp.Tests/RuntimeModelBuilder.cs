@@ -136,6 +136,21 @@ sealed class RuntimeModelBuilder
         return Next(hidden);
     }
 
+    public RuntimeModelBuilder Sru(int hidden)
+    {
+        Meta("type", "sru"); Meta("input_size", Text(_size)); Meta("hidden_size", Text(hidden));
+        Tensor("gates.weight", 3 * hidden, _size); Bias("gates.bias", 3 * hidden);
+        if (_size != hidden) Tensor("skip.weight", hidden, _size);
+        return Next(hidden);
+    }
+
+    public RuntimeModelBuilder Qrnn(int hidden, int window)
+    {
+        Meta("type", "qrnn"); Meta("input_size", Text(_size)); Meta("hidden_size", Text(hidden)); Meta("window", Text(window));
+        Tensor("gates.weight", 3 * hidden, window * _size); Bias("gates.bias", 3 * hidden);
+        return Next(hidden);
+    }
+
     public RuntimeModelBuilder Done()
     {
         Metadata["layers"] = Text(_layers);

@@ -24,6 +24,8 @@ public class RuntimeTests(ITestOutputHelper output)
         ["lmu_cell rnn without x→h"] = () => new RuntimeModelBuilder(3, 9).LmuCell(1, 16, 50, "rnn", 12, inputToHidden: false).Dense(3, "identity").Done(),
         ["lmu_cell no hidden cell"] = () => new RuntimeModelBuilder(3, 10).LmuCell(2, 8, 25, "none", 0, hiddenToMemory: false, inputToHidden: false).Done(),
         ["gilr"] = () => new RuntimeModelBuilder(3, 11).Gilr(8).Done(),
+        ["sru ×2 (skip projection, then identity highway)"] = () => new RuntimeModelBuilder(3, 15).Sru(8).Sru(8).Done(),
+        ["qrnn window 3 → qrnn window 1 + dense"] = () => new RuntimeModelBuilder(3, 16).Qrnn(8, 3).Qrnn(6, 1).Dense(2, "identity").Done(),
         ["gilr_lstm ×2 + dense"] = () => new RuntimeModelBuilder(3, 12).GilrLstm(8).GilrLstm(8).Dense(2, "identity").Done(),
         ["stack: lmu_cell lstm → parallel_lmu → gilr → dense"] = () =>
             new RuntimeModelBuilder(3, 13).LmuCell(1, 8, 20, "lstm", 20).ParallelLmu(2, 8, 16, 10).Gilr(6).Dense(2, "tanh").Done(),

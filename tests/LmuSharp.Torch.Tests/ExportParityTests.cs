@@ -19,7 +19,7 @@ public class ExportParityTests(ITestOutputHelper output)
 
     public static TheoryData<string> Architectures => new()
     {
-        "parallel-linear", "parallel-none", "cell-rnn-2019", "cell-lstm", "cell-gru", "cell-linear-feedback", "cell-none", "trained-theta", "gilr-stack",
+        "parallel-linear", "parallel-none", "cell-rnn-2019", "cell-lstm", "cell-gru", "cell-linear-feedback", "cell-none", "trained-theta", "gilr-stack", "sru-stack", "qrnn-stack",
     };
 
     /// <summary>The layers of each architecture, with the sequence forward of the whole stack.</summary>
@@ -36,6 +36,8 @@ public class ExportParityTests(ITestOutputHelper output)
                 Lmu l => export.Add(l),
                 Gilr g => export.Add(g),
                 GilrLstm g => export.Add(g),
+                Sru sru => export.Add(sru),
+                Qrnn qrnn => export.Add(qrnn),
                 Linear d => export.AddDense(d, Activation.Tanh),
                 _ => throw new InvalidOperationException(),
             };
@@ -59,6 +61,14 @@ public class ExportParityTests(ITestOutputHelper output)
                 using (no_grad()) layer.get_parameter("cell.theta_inv")!.fill_(1 / 55.5);
                 Add(layer);
                 break;
+            case "sru-stack": // layer 0 has a skip projection (3 → 6), layer 1 the identity highway
+                Add(new Sru(new StackOptions(Features, 6) { Layers = 2 }));
+                Add(nn.Linear(6, 2));
+                break;
+            case "qrnn-stack":
+                Add(new Qrnn(new StackOptions(Features, 6) { Layers = 2 }, window: 3));
+                Add(new Qrnn(6, 4, window: 1));
+                break;
             case "gilr-stack":
                 Add(new Gilr(Features, 7));
                 Add(new GilrLstm(7, 5));
@@ -76,6 +86,8 @@ public class ExportParityTests(ITestOutputHelper output)
                 Lmu l => l.forward(x, null).Output,
                 Gilr g => g.forward(x, null).Output,
                 GilrLstm g => g.forward(x, null).Output,
+                Sru sru => sru.forward(x, null).Output,
+                Qrnn qrnn => qrnn.forward(x, null).Output,
                 Linear d => d.forward(x).tanh(),
                 _ => throw new InvalidOperationException(),
             };

@@ -87,6 +87,28 @@ public sealed class ModelExport
         return this;
     }
 
+    /// <summary>Adds an SRU stack, one <c>sru</c> layer per stacked layer (unidirectional only: a stream cannot read ahead).</summary>
+    /// <param name="layer">The trained stack.</param>
+    public ModelExport Add(Sru layer) => AddStack("sru", layer, layer.Options, _ => { });
+
+    /// <summary>Adds a QRNN stack, one <c>qrnn</c> layer per stacked layer (unidirectional only: a stream cannot read ahead).</summary>
+    /// <param name="layer">The trained stack.</param>
+    public ModelExport Add(Qrnn layer) => AddStack("qrnn", layer, layer.Options, p => Set(p + "window", layer.Window));
+
+    ModelExport AddStack(string type, nn.Module stack, StackOptions o, Action<string> extra)
+    {
+        if (o.Bidirectional) throw new ArgumentException($"a bidirectional {type} reads its sequence from both ends and cannot run as a stream.", nameof(stack));
+        for (int layer = 0; layer < o.Layers; layer++)
+        {
+            var p = Begin(type, o.LayerInput(layer), o.HiddenSize);
+            Set(p + "hidden_size", o.HiddenSize);
+            extra(p);
+            var prefix = $"layers.{layer}.";
+            CopyStateDict(p, stack, name => name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : null);
+        }
+        return this;
+    }
+
     /// <summary>Adds a dense head y = act(W x + b).</summary>
     /// <param name="linear">The trained linear layer (a missing bias is exported as zeros).</param>
     /// <param name="activation">Its activation.</param>

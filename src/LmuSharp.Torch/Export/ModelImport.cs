@@ -38,6 +38,8 @@ public static class ModelImport
                 "gilr" => (Load(new Gilr(Int(Get(p + "input_size")), Int(Get(p + "hidden_size"))),
                     ["gate.weight", "gate.bias", "candidate.weight", "candidate.bias"], name => T(name)), Activation.Identity),
                 "gilr_lstm" => (GilrLstm(Int(Get(p + "input_size")), Int(Get(p + "hidden_size")), T), Activation.Identity),
+                "sru" => (Stack(new Sru(Int(Get(p + "input_size")), Int(Get(p + "hidden_size"))), T), Activation.Identity),
+                "qrnn" => (Stack(new Qrnn(Int(Get(p + "input_size")), Int(Get(p + "hidden_size")), Int(Get(p + "window"))), T), Activation.Identity),
                 "dense" => (Load(nn.Linear(Int(Get(p + "input_size")), Int(Get(p + "output_size"))), ["weight", "bias"], name => T(name)),
                     ActivationNames.Parse(Get(p + "activation"))),
                 var type => throw new InvalidDataException($"layer {i} has type '{type}', which the importer cannot rebuild."),
@@ -79,6 +81,10 @@ public static class ModelImport
         return layer;
     }
 
+    /// <summary>A one-layer SRU or QRNN stack with the tensors of one format layer (the module's names under <c>layers.0.</c>).</summary>
+    static nn.Module Stack(nn.Module stack, Func<string, Tensor> tensor) =>
+        Load(stack, stack.state_dict().Keys.ToList(), name => tensor(name["layers.0.".Length..]));
+
     static T Load<T>(T module, IEnumerable<string> names, Func<string, Tensor> tensor, bool strict = true) where T : nn.Module
     {
         module.load_state_dict(names.ToDictionary(n => n, tensor), strict);
@@ -103,7 +109,7 @@ public sealed class ImportedModel : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The layers, input first (Lmu, Gilr, GilrLstm or Linear).</summary>
+    /// <summary>The layers, input first (Lmu, Gilr, GilrLstm, Sru, Qrnn or Linear).</summary>
     public IReadOnlyList<nn.Module> Layers => [.. layers];
 
     /// <summary>Runs every layer over the sequence; dense layers apply their activation.</summary>
@@ -117,6 +123,8 @@ public sealed class ImportedModel : nn.Module<Tensor, Tensor>
                 Lmu lmu => lmu.forward(x, null).Output,
                 Gilr gilr => gilr.forward(x, null).Output,
                 GilrLstm lstm => lstm.forward(x, null).Output,
+                Sru sru => sru.forward(x, null).Output,
+                Qrnn qrnn => qrnn.forward(x, null).Output,
                 Linear linear => LmuCell.Activate(linear.forward(x), _activations[i]),
                 var other => throw new InvalidOperationException($"unexpected layer {other.GetType().Name}"),
             };

@@ -4,7 +4,7 @@ namespace LmuSharp.Runtime;
 
 /// <summary>
 /// A trained model loaded for streaming inference, without TorchSharp or native code: a stack of layers
-/// (parallel LMU, LMU cell with rnn/lstm/gru/dense/no hidden cell, GILR, GILR-LSTM, dense) described by
+/// (parallel LMU, LMU cell with rnn/lstm/gru/dense/no hidden cell, GILR, GILR-LSTM, SRU, QRNN, dense) described by
 /// the <c>__metadata__</c> and tensors of docs/FORMAT.md. Immutable and thread-safe; the state of each
 /// stream lives in an <see cref="LmuStream"/> or <see cref="LmuBatch"/> created from it.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class LmuModel
     public const int FormatVersion = 2;
 
     /// <summary>The layer <c>type</c> values this runtime can run.</summary>
-    public static IReadOnlyList<string> LayerTypes { get; } = ["parallel_lmu", "lmu_cell", "gilr", "gilr_lstm", "dense"];
+    public static IReadOnlyList<string> LayerTypes { get; } = ["parallel_lmu", "lmu_cell", "gilr", "gilr_lstm", "sru", "qrnn", "dense"];
 
     internal Layer[] Layers { get; }
 
@@ -51,6 +51,8 @@ public sealed class LmuModel
         "lmu_cell" => new LmuCellLayer(r),
         "gilr" => new GilrLayer(r),
         "gilr_lstm" => new GilrLstmLayer(r),
+        "sru" => new SruLayer(r),
+        "qrnn" => new QrnnLayer(r),
         "dense" => new DenseLayer(r),
         var type => throw new NotSupportedException(
             $"layer '{r.Prefix.TrimEnd('.')}' has type '{type}', which this runtime cannot run; it runs: {string.Join(", ", LayerTypes)}."),
