@@ -1,3 +1,4 @@
+using LmuSharp.Torch.Recurrence;
 using LmuSharp.Cli.Data;
 using TorchSharp.Modules;
 
@@ -9,7 +10,8 @@ namespace LmuSharp.Cli.Tasks;
 /// both standardised with the training set's mean and deviation; the score is NRMSE over all steps.
 /// Models of ≈18k parameters, four layers each: stacked LMUs (order 16, θ = 50, Linear + tanh hidden
 /// cell of 66 that also sees x_t, computed in parallel), stacked LSTMs (hidden 25), and the hybrid
-/// (LMU, LSTM, LMU, LSTM with LMU hidden 48 and LSTM hidden 25).
+/// (LMU, LSTM, LMU, LSTM with LMU hidden 48 and LSTM hidden 25); and four SRU layers (hidden 44) or four QRNN-2 layers
+/// (hidden 31), the other layers Martin &amp; Cundy ran on the linear recurrence.
 /// </summary>
 sealed class MackeyGlassTask : ITask
 {
@@ -17,7 +19,7 @@ sealed class MackeyGlassTask : ITask
 
     public string Name => "mackey-glass";
     public string Summary => "Mackey–Glass chaotic series (τ = 17): predict 15 steps ahead, NRMSE";
-    public IReadOnlyList<string> Models { get; } = ["lmu", "lstm", "hybrid"];
+    public IReadOnlyList<string> Models { get; } = ["lmu", "lstm", "hybrid", "sru", "qrnn"];
     public Metric Metric => Metric.Nrmse;
 
     public TrainConfig Defaults(string model) => model switch
@@ -25,6 +27,9 @@ sealed class MackeyGlassTask : ITask
         "lmu" => new() { Task = Name, Model = model, Order = 16, Theta = 50, Hidden = 66, Epochs = 150, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500, Mode = "fft" },
         "hybrid" => new() { Task = Name, Model = model, Order = 16, Theta = 50, Hidden = 48, Epochs = 150, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500, Mode = "fft" },
         "lstm" => new() { Task = Name, Model = model, Order = 1, Theta = 1, Hidden = 25, Epochs = 150, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500 },
+        // SRU and QRNN-2 (Martin & Cundy's other linear-recurrence layers) sized to the same ≈ 18k parameters.
+        "sru" => new() { Task = Name, Model = model, Order = 1, Theta = 1, Hidden = 44, Epochs = 150, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500 },
+        "qrnn" => new() { Task = Name, Model = model, Order = 1, Theta = 1, Hidden = 31, Epochs = 150, BatchSize = 16, LearningRate = 1e-2, Schedule = "cosine", Length = 500 },
         _ => throw new ArgumentException($"unknown model '{model}' for {Name}; expected one of: {string.Join(", ", Models)}."),
     };
 
@@ -65,6 +70,8 @@ sealed class MackeyGlassTask : ITask
         "lmu" => ["lmu", "lmu", "lmu", "lmu"],
         "lstm" => ["lstm", "lstm", "lstm", "lstm"],
         "hybrid" => ["lmu", "lstm", "lmu", "lstm"],
+        "sru" => ["sru", "sru", "sru", "sru"],
+        "qrnn" => ["qrnn", "qrnn", "qrnn", "qrnn"],
         _ => throw new ArgumentException($"unknown model '{config.Model}' for {Name}."),
     }, config);
 }
@@ -89,6 +96,11 @@ sealed class StackedRegressor : nn.Module<Tensor, Tensor>, IExportable
                 layers.Add(new Lmu(options, Enum.Parse<LmuMode>(config.Mode, ignoreCase: true)));
                 features = config.Hidden;
             }
+            else if (kind is "sru" or "qrnn")
+            {
+                layers.Add(kind == "sru" ? new Sru(features, config.Hidden) : new Qrnn(features, config.Hidden, window: 2));
+                features = config.Hidden;
+            }
             else
             {
                 int hidden = kinds.All(k => k == "lstm") ? config.Hidden : 25;
@@ -100,13 +112,18 @@ sealed class StackedRegressor : nn.Module<Tensor, Tensor>, IExportable
         RegisterComponents();
     }
 
-    /// <summary>The LMU layers and the readout; LSTM layers have no runtime counterpart and are refused.</summary>
+    /// <summary>The LMU, SRU or QRNN layers and the readout; LSTM layers have no runtime counterpart and are refused.</summary>
     public ModelExport ToExport()
     {
         var export = new ModelExport(1);
         foreach (var layer in layers)
-            _ = layer is Lmu lmu ? export.Add(lmu)
-                : throw new NotSupportedException("the streaming runtime has no LSTM layer: only the mackey-glass 'lmu' model can be exported.");
+            _ = layer switch
+            {
+                Lmu lmu => export.Add(lmu),
+                Sru sru => export.Add(sru),
+                Qrnn qrnn => export.Add(qrnn),
+                _ => throw new NotSupportedException("the streaming runtime has no LSTM layer: the mackey-glass 'lstm' and 'hybrid' models cannot be exported."),
+            };
         return export.AddDense(readout);
     }
 
@@ -117,6 +134,8 @@ sealed class StackedRegressor : nn.Module<Tensor, Tensor>, IExportable
             x = layer switch
             {
                 Lmu lmu => lmu.forward(x, null).Output,
+                Sru sru => sru.forward(x, null).Output,
+                Qrnn qrnn => qrnn.forward(x, null).Output,
                 LSTM lstm => lstm.forward(x).Item1,
                 _ => throw new InvalidOperationException($"unexpected layer {layer.GetType().Name}"),
             };
