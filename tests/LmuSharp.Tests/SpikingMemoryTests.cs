@@ -141,6 +141,8 @@ public class SpikingMemoryTests
         { Small(3, 100) with { EvalPoints = 0 }, "EvalPoints" },
         { Small(3, 100) with { Regularization = -1 }, "Regularization" },
         { Small(0, 100), "Order" },
+        { Small(3, 100) with { MaxIntercept = 1 }, "MaxIntercept" },
+        { Small(3, 100) with { MinIntercept = double.NaN }, "MinIntercept" },
     };
 
     [Theory]

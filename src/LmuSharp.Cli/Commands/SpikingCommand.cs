@@ -18,22 +18,23 @@ static class SpikingCommand
         var cycles = new Option<double>("--cycles") { Description = "Input bandwidth in cycles per window.", DefaultValueFactory = _ => 1 };
         var windows = new Option<double>("--windows") { Description = "Length of the input, in windows θ (scored after the first).", DefaultValueFactory = _ => 3 };
         var neuron = new Option<string>("--neuron") { Description = "poisson (LIF rates with Poisson spike times, as in the paper) or lif (plain spiking LIF).", DefaultValueFactory = _ => "poisson" };
+        var radius = new Option<double>("--radius") { Description = "Scale of the represented vector x_i = m_i/(√(2i+1)·radius); ‖x‖ ≈ the input's windowed RMS / radius.", DefaultValueFactory = _ => new SpikingMemoryOptions().Radius };
         var evalPoints = new Option<int>("--eval-points") { Description = "Sample points in the unit ball for the decoders' least squares.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Random seed of the network and the input signal.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--output", "-o") { Description = "Directory for the PNG plot.", DefaultValueFactory = _ => Path.Combine("runs", "spiking") };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout instead of a table." };
         orders.Validators.Add(r => { if (r.GetValueOrDefault<int[]>()?.Any(d => d < 1 || d > 64) ?? false) r.AddError("--orders must each lie in [1, 64]."); });
         neurons.Validators.Add(r => { if (r.GetValueOrDefault<int[]>()?.Any(m => m < 1 || m > 1_000_000) ?? false) r.AddError("--neurons must each lie in [1, 1000000]."); });
-        foreach (var positive in new[] { theta, dt, tau, cycles, windows })
+        foreach (var positive in new[] { theta, dt, tau, radius, cycles, windows })
             positive.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!(double.IsFinite(v) && v > 0)) r.AddError($"{positive.Name} must be finite and > 0, got {v}."); });
         windows.Validators.Add(r => { if (r.GetValueOrDefault<double>() < 1.5) r.AddError("--windows must be ≥ 1.5 (the first window is not scored)."); });
 
         var command = new Command("spiking", "Run the Legendre memory as m recurrently connected spiking LIF neurons (NEF) and measure how the delayed read-out's error falls with m (the paper's O(d/√m)).")
         {
-            orders, neurons, theta, dt, tau, cycles, windows, neuron, evalPoints, seed, output, json,
+            orders, neurons, theta, dt, tau, radius, cycles, windows, neuron, evalPoints, seed, output, json,
         };
         command.SetAction(parse => Execute(parse.GetValue(orders)!, parse.GetValue(neurons)!,
-            new SpikingExperiment.Settings(parse.GetValue(theta), parse.GetValue(dt), parse.GetValue(tau), parse.GetValue(cycles),
+            new SpikingExperiment.Settings(parse.GetValue(theta), parse.GetValue(dt), parse.GetValue(tau), parse.GetValue(radius), parse.GetValue(cycles),
                 parse.GetValue(windows), ParseNeuron(parse.GetValue(neuron)!), parse.GetValue(evalPoints), parse.GetValue(seed)),
             parse.GetValue(output)!, parse.GetValue(json)));
         return command;
@@ -57,7 +58,7 @@ static class SpikingCommand
         // Checked before any work, so a bad pair fails at once with the library's message.
         foreach (var d in orders)
             foreach (var m in neurons)
-                new SpikingMemoryOptions { Order = d, Neurons = m, Theta = settings.Theta, Dt = settings.Dt, Tau = settings.Tau, EvalPoints = settings.EvalPoints, Neuron = settings.Neuron }.Validate();
+                new SpikingMemoryOptions { Order = d, Neurons = m, Theta = settings.Theta, Dt = settings.Dt, Tau = settings.Tau, Radius = settings.Radius, EvalPoints = settings.EvalPoints, Neuron = settings.Neuron }.Validate();
 
         var results = new List<SpikingExperiment.Result>();
         foreach (var d in orders.Distinct().Order())
@@ -95,6 +96,7 @@ static class SpikingCommand
                 theta = settings.Theta,
                 dt = settings.Dt,
                 tau = settings.Tau,
+                radius = settings.Radius,
                 cyclesPerWindow = settings.CyclesPerWindow,
                 windows = settings.Windows,
                 evalPoints = settings.EvalPoints,
@@ -110,7 +112,7 @@ static class SpikingCommand
             }));
             return 0;
         }
-        var table = new Table().Title($"Spiking Legendre memory ({NeuronName(settings.Neuron)} neurons): θ = {settings.Theta} s, dt = {settings.Dt} s, τ = {settings.Tau} s, {settings.CyclesPerWindow} cycles per window")
+        var table = new Table().Title($"Spiking Legendre memory ({NeuronName(settings.Neuron)} neurons): θ = {settings.Theta} s, dt = {settings.Dt} s, τ = {settings.Tau} s, radius {settings.Radius}, {settings.CyclesPerWindow} cycles per window")
             .AddColumns("d", "m", "NRMSE vs exact memory", "NRMSE vs input", "exact memory vs input", "mean rate (Hz)", "build (s)", "total (s)");
         foreach (var r in results)
             table.AddRow($"{r.Order}", $"{r.Neurons:N0}", $"{r.NrmseVsExact:F4}", $"{r.Nrmse:F4}", $"{r.ExactNrmse:F4}", $"{r.MeanRate:F1}", $"{r.BuildSeconds:F2}", $"{r.Seconds:F2}");

@@ -14,7 +14,7 @@ namespace LmuSharp.Cli.Experiments;
 static class SpikingExperiment
 {
     /// <summary>The settings shared by every (d, m) cell.</summary>
-    public sealed record Settings(double Theta, double Dt, double Tau, double CyclesPerWindow, double Windows, SpikingNeuron Neuron, int EvalPoints, int Seed);
+    public sealed record Settings(double Theta, double Dt, double Tau, double Radius, double CyclesPerWindow, double Windows, SpikingNeuron Neuron, int EvalPoints, int Seed);
 
     /// <summary>
     /// One cell. Nrmse: spiking read-out against the delayed input. NrmseVsExact: spiking against the exact
@@ -33,6 +33,7 @@ static class SpikingExperiment
             Theta = settings.Theta,
             Dt = settings.Dt,
             Tau = settings.Tau,
+            Radius = settings.Radius,
             Neuron = settings.Neuron,
             EvalPoints = settings.EvalPoints,
             Seed = settings.Seed,

@@ -30,7 +30,7 @@ internal sealed class LifPopulation
         {
             random.OnSphere(Encoders.AsSpan(i * dimensions, dimensions));
             double maxRate = random.Uniform(options.MinRate, options.MaxRate);
-            double intercept = random.Uniform(-1, 1);
+            double intercept = random.Uniform(options.MinIntercept, options.MaxIntercept);
             // The current at which r(J) = maxRate: ln(1 + 1/(J − 1)) = (1/maxRate − τ_ref)/τ_rc.
             double jMax = 1 + 1 / double.ExpM1((1 / maxRate - _tauRef) / _tauRc);
             Gain[i] = (jMax - 1) / (1 - intercept);
