@@ -23,8 +23,15 @@ static class LogLogChart
             if (s.Guide) line.LinePattern = LinePattern.Dashed;
             else line.MarkerSize = 7;
         }
+        // Major ticks at whole decades, labelled with their value; minor ticks at 2…9 times a decade.
         foreach (var axis in new ScottPlot.IAxis[] { plot.Axes.Left, plot.Axes.Bottom })
-            axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => $"1e{v:0.#}" };
+            axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                IntegerTicksOnly = true,
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                LabelFormatter = v => Math.Pow(10, v) is var value && value >= 1 ? $"{value:N0}" : $"{value:G3}",
+            };
+        plot.Legend.Alignment = Alignment.UpperRight;
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
