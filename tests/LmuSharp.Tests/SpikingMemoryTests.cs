@@ -166,3 +166,23 @@ public class SpikingMemoryTests
         Assert.Equal(0, memory.Steps); // nothing was stepped by the refused calls
     }
 }
+
+public class LifNeuronTests
+{
+    [Theory]
+    [InlineData(1.2)]
+    [InlineData(2.0)]
+    [InlineData(5.0)]
+    [InlineData(20.0)]
+    public void The_spiking_lif_rate_matches_the_rate_curve(double current)
+    {
+        const double dt = 0.001, tauRc = 0.02, tauRef = 0.002;
+        double expected = 1 / (tauRef + tauRc * Math.Log(1 + 1 / (current - 1)));
+        double voltage = 0, refractory = 0;
+        int spikes = 0;
+        const int steps = 100_000; // 100 s
+        for (int t = 0; t < steps; t++)
+            if (SpikingLegendreMemory.LifStep(current, ref voltage, ref refractory, dt, tauRc, tauRef, Math.Exp(-dt / tauRc))) spikes++;
+        Assert.Equal(expected, spikes / (steps * dt), expected * 0.005 + 0.02);
+    }
+}

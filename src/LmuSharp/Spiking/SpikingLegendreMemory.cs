@@ -183,7 +183,7 @@ public sealed class SpikingLegendreMemory
         return total;
     }
 
-    /// <summary>Leaky integrate-and-fire with the spike time resolved within the step and the refractory period carried across steps.</summary>
+    /// <summary>Leaky integrate-and-fire for every neuron; each spike adds its recurrent decoder row.</summary>
     long LifSpikes(Span<double> next)
     {
         int d = Order;
@@ -191,24 +191,35 @@ public sealed class SpikingLegendreMemory
         double tauRc = Options.TauRc, tauRef = Options.TauRef;
         for (int n = 0; n < _current.Length; n++)
         {
-            double j = _current[n], v = _voltage[n];
-            double refractory = _refractory[n] - _dt;
-            // The part of the step outside the refractory period integrates: v → J + (v − J) e^(−Δt/τ_rc).
-            double decay = refractory <= 0 ? _decay : Math.Exp(-Math.Clamp(_dt - refractory, 0, _dt) / tauRc);
-            v = j + (v - j) * decay;
-            if (v > 1)
-            {
-                // The crossing time within the step, from the exact exponential approach to J.
-                double spikeTime = _dt + tauRc * double.LogP1(-(v - 1) / (j - 1));
-                refractory = tauRef + spikeTime;
-                v = 0;
-                TensorPrimitives.Add(_recurrent.AsSpan(n * d, d), next, next);
-                total++;
-            }
-            _voltage[n] = Math.Max(v, 0);
-            _refractory[n] = refractory;
+            if (!LifStep(_current[n], ref _voltage[n], ref _refractory[n], _dt, tauRc, tauRef, _decay)) continue;
+            TensorPrimitives.Add(_recurrent.AsSpan(n * d, d), next, next);
+            total++;
         }
         return total;
+    }
+
+    /// <summary>
+    /// One step of one LIF neuron at constant current J: the part of the step outside the refractory period
+    /// integrates exactly, v → J + (v − J) e^(−Δt/τ_rc); on crossing 1 the spike time within the step is solved from
+    /// that exponential, the voltage resets to 0 and the refractory period runs from the spike (carried across steps).
+    /// </summary>
+    /// <returns>Whether the neuron spiked.</returns>
+    internal static bool LifStep(double current, ref double voltage, ref double refractory, double dt, double tauRc, double tauRef, double decay)
+    {
+        refractory -= dt;
+        double v = voltage;
+        double factor = refractory <= 0 ? decay : Math.Exp(-Math.Clamp(dt - refractory, 0, dt) / tauRc);
+        v = current + (v - current) * factor;
+        bool spiked = v > 1;
+        if (spiked)
+        {
+            // Time from the crossing to the end of the step: (v − J) = (1 − J) e^(−s/τ_rc).
+            double sinceCrossing = -tauRc * double.LogP1(-(v - 1) / (current - 1));
+            refractory = tauRef - sinceCrossing + dt;
+            v = 0;
+        }
+        voltage = Math.Max(v, 0);
+        return spiked;
     }
 
     /// <summary>The input as it was <paramref name="delay"/> seconds ago, θ′ ∈ [0, θ]: Σ_i P_i(2θ′/θ − 1) m̂_i.</summary>
