@@ -17,6 +17,7 @@ static class LmuApp
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(TasksCommand.Create());
         root.Subcommands.Add(CapacityCommand.Create());
+        root.Subcommands.Add(SpikingCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
