@@ -93,23 +93,12 @@ static class SpikingCommand
             {
                 experiment = "spiking",
                 neuron = NeuronName(settings.Neuron),
-                theta = settings.Theta,
-                dt = settings.Dt,
-                tau = settings.Tau,
-                radius = settings.Radius,
-                cyclesPerWindow = settings.CyclesPerWindow,
-                windows = settings.Windows,
-                evalPoints = settings.EvalPoints,
-                seed = settings.Seed,
-                results = results.Select(r => new
-                {
-                    order = r.Order, neurons = r.Neurons, nrmse = r.Nrmse, nrmseVsExact = r.NrmseVsExact, exactNrmse = r.ExactNrmse,
-                    meanRate = r.MeanRate, rmsNorm = r.RmsNorm, peakNorm = r.PeakNorm, buildSeconds = r.BuildSeconds, seconds = r.Seconds,
-                }),
+                settings,
+                results,
                 slopes = slopes.Select(s => new { order = s.Order, slope = Finite(s.Fit.Slope) }),
                 orderSlope = Finite(orderSlope),
                 guideConstant = c,
-            }));
+            }, JsonOptions.Compact));
             return 0;
         }
         var table = new Table().Title($"Spiking Legendre memory ({NeuronName(settings.Neuron)} neurons): θ = {settings.Theta} s, dt = {settings.Dt} s, τ = {settings.Tau} s, radius {settings.Radius}, {settings.CyclesPerWindow} cycles per window")

@@ -21,6 +21,12 @@ static class Charts
             var ticks = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => $"1e{v:0}" };
             plot.Axes.Left.TickGenerator = ticks;
         }
+        Save(plot, path, title, xLabel, yLabel, width, height);
+    }
+
+    /// <summary>Titles and labels <paramref name="plot"/>, shows its legend and writes it as a PNG, atomically.</summary>
+    public static void Save(Plot plot, string path, string title, string xLabel, string yLabel, int width, int height)
+    {
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);

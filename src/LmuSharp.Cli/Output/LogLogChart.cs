@@ -1,4 +1,3 @@
-using LmuSharp.IO;
 using ScottPlot;
 
 namespace LmuSharp.Cli.Output;
@@ -32,11 +31,6 @@ static class LogLogChart
                 LabelFormatter = v => Math.Pow(10, v) is var value && value >= 1 ? $"{value:N0}" : $"{value:G3}",
             };
         plot.Legend.Alignment = Alignment.UpperRight;
-        plot.Title(title);
-        plot.XLabel(xLabel);
-        plot.YLabel(yLabel);
-        plot.ShowLegend();
-        var bytes = plot.GetImageBytes(width, height, ImageFormat.Png);
-        AtomicFile.Write(path, s => s.Write(bytes));
+        Charts.Save(plot, path, title, xLabel, yLabel, width, height);
     }
 }

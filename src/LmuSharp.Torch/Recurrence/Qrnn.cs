@@ -1,5 +1,3 @@
-using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace LmuSharp.Torch.Recurrence;
@@ -17,11 +15,8 @@ namespace LmuSharp.Torch.Recurrence;
 /// [3·hidden, k·input_l] (rows z, f, o; columns window position major, oldest first), <c>layers.{i}.gates.bias</c>
 /// [3·hidden]; i = layer · directions + direction.
 /// </summary>
-public sealed class Qrnn : nn.Module<Tensor, QrnnState?, (Tensor Output, QrnnState State)>
+public sealed class Qrnn : RecurrentStack<QrnnState>
 {
-    // Field names are the state-dict names.
-    private readonly ModuleList<ScanCell> layers = new();
-
     /// <summary>Creates one unidirectional QRNN layer with freshly initialised weights.</summary>
     /// <param name="inputSize">Features per input step.</param>
     /// <param name="hiddenSize">Units of c and h.</param>
@@ -31,61 +26,25 @@ public sealed class Qrnn : nn.Module<Tensor, QrnnState?, (Tensor Output, QrnnSta
     /// <summary>Creates the stack the options describe.</summary>
     /// <param name="options">Sizes, layers, dropout, directions.</param>
     /// <param name="window">The convolution's width k ≥ 1.</param>
-    public Qrnn(StackOptions options, int window = 2) : base(nameof(Qrnn))
-    {
-        Options = options ?? throw new ArgumentNullException(nameof(options));
-        Window = LayerChecks.Positive(window, nameof(window));
-        for (int layer = 0; layer < options.Layers; layer++)
-            for (int direction = 0; direction < options.Directions; direction++)
-                layers.Add(new QrnnCell(options.LayerInput(layer), options.HiddenSize, window));
-        RegisterComponents();
-    }
-
-    /// <summary>The stack's architecture.</summary>
-    public StackOptions Options { get; }
+    public Qrnn(StackOptions options, int window = 2)
+        : base(nameof(Qrnn), options, input => new QrnnCell(input, options.HiddenSize, LayerChecks.Positive(window, nameof(window)))) => Window = window;
 
     /// <summary>The convolution's width k.</summary>
     public int Window { get; }
 
-    /// <summary>Runs the whole sequence.</summary>
-    /// <param name="input">x [batch, time, inputSize].</param>
-    /// <param name="state">The state after earlier steps of the same streams; zeros when null.</param>
-    /// <returns>h [batch, time, hiddenSize · directions] and the state after the last step.</returns>
-    public override (Tensor Output, QrnnState State) forward(Tensor input, QrnnState? state)
-    {
-        LayerChecks.Input(input, Options.InputSize, sequence: true);
-        CheckState(state, input);
-        using var scope = NewDisposeScope();
-        var (output, states) = CellStack.Sequence(layers, Options, input, Split(state), training);
-        return (output.MoveToOuterDisposeScope(), Join(states));
-    }
+    private protected override Tensor[][] Split(QrnnState state) => state.Cell.unbind(0).Select((c, i) => new[] { c, state.Window[i] }).ToArray();
 
-    /// <summary>One time step of a unidirectional stack with the same weights, for streaming.</summary>
-    /// <param name="input">x_t [batch, inputSize].</param>
-    /// <param name="state">The state after the previous step; zeros when null.</param>
-    public (Tensor Output, QrnnState State) step(Tensor input, QrnnState? state)
-    {
-        LayerChecks.Input(input, Options.InputSize, sequence: false);
-        CheckState(state, input);
-        using var scope = NewDisposeScope();
-        var (output, states) = CellStack.Step(layers, Options, input, Split(state), training);
-        return (output.MoveToOuterDisposeScope(), Join(states));
-    }
-
-    static Tensor[][]? Split(QrnnState? state) => state?.Cell.unbind(0).Select((c, i) => new[] { c, state.Window[i] }).ToArray();
-
-    static QrnnState Join(Tensor[][] states) =>
+    private protected override QrnnState Join(Tensor[][] states) =>
         new(stack(states.Select(s => s[0]), 0).MoveToOuterDisposeScope(), states.Select(s => s[1].contiguous().MoveToOuterDisposeScope()).ToArray());
 
-    void CheckState(QrnnState? state, Tensor input)
+    private protected override void CheckState(QrnnState state, Tensor input)
     {
-        if (state is null) return;
-        long[] cell = [layers.Count, input.shape[0], Options.HiddenSize];
+        long[] cell = [Cells, input.shape[0], Options.HiddenSize];
         if (!state.Cell.shape.SequenceEqual(cell))
             throw new ArgumentException($"state.Cell must have shape [layers · directions = {cell[0]}, batch = {cell[1]}, hiddenSize = {cell[2]}], got {LayerChecks.Shape(state.Cell)}.", nameof(state));
-        if (state.Window.Count != layers.Count)
-            throw new ArgumentException($"state.Window must hold {layers.Count} tensors (one per layer and direction), got {state.Window.Count}.", nameof(state));
-        for (int i = 0; i < layers.Count; i++)
+        if (state.Window.Count != Cells)
+            throw new ArgumentException($"state.Window must hold {Cells} tensors (one per layer and direction), got {state.Window.Count}.", nameof(state));
+        for (int i = 0; i < Cells; i++)
         {
             long[] window = [input.shape[0], Window - 1, Options.LayerInput(i / Options.Directions)];
             if (!state.Window[i].shape.SequenceEqual(window))

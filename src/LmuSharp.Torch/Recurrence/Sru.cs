@@ -1,5 +1,3 @@
-using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace LmuSharp.Torch.Recurrence;
@@ -17,11 +15,8 @@ namespace LmuSharp.Torch.Recurrence;
 /// [3·hidden, input_l] (rows x̃, f, r), <c>layers.{i}.gates.bias</c> [3·hidden], <c>layers.{i}.skip.weight</c>
 /// [hidden, input_l] where input_l ≠ hidden; i = layer · directions + direction.
 /// </summary>
-public sealed class Sru : nn.Module<Tensor, Tensor?, (Tensor Output, Tensor State)>
+public sealed class Sru : RecurrentStack<Tensor>
 {
-    // Field names are the state-dict names.
-    private readonly ModuleList<ScanCell> layers = new();
-
     /// <summary>Creates one unidirectional SRU layer with freshly initialised weights.</summary>
     /// <param name="inputSize">Features per input step.</param>
     /// <param name="hiddenSize">Units of c and h.</param>
@@ -29,51 +24,15 @@ public sealed class Sru : nn.Module<Tensor, Tensor?, (Tensor Output, Tensor Stat
 
     /// <summary>Creates the stack the options describe.</summary>
     /// <param name="options">Sizes, layers, dropout, directions.</param>
-    public Sru(StackOptions options) : base(nameof(Sru))
+    public Sru(StackOptions options) : base(nameof(Sru), options, input => new SruCell(input, options.HiddenSize)) { }
+
+    private protected override Tensor[][] Split(Tensor state) => state.unbind(0).Select(c => new[] { c }).ToArray();
+
+    private protected override Tensor Join(Tensor[][] states) => stack(states.Select(s => s[0]), 0).MoveToOuterDisposeScope();
+
+    private protected override void CheckState(Tensor state, Tensor input)
     {
-        Options = options ?? throw new ArgumentNullException(nameof(options));
-        for (int layer = 0; layer < options.Layers; layer++)
-            for (int direction = 0; direction < options.Directions; direction++)
-                layers.Add(new SruCell(options.LayerInput(layer), options.HiddenSize));
-        RegisterComponents();
-    }
-
-    /// <summary>The stack's architecture.</summary>
-    public StackOptions Options { get; }
-
-    /// <summary>Runs the whole sequence.</summary>
-    /// <param name="input">x [batch, time, inputSize].</param>
-    /// <param name="state">c_0 [layers · directions, batch, hiddenSize]; zeros when null.</param>
-    /// <returns>h [batch, time, hiddenSize · directions] and the final c [layers · directions, batch, hiddenSize].</returns>
-    public override (Tensor Output, Tensor State) forward(Tensor input, Tensor? state)
-    {
-        LayerChecks.Input(input, Options.InputSize, sequence: true);
-        CheckState(state, input);
-        using var scope = NewDisposeScope();
-        var (output, states) = CellStack.Sequence(layers, Options, input, Split(state), training);
-        return (output.MoveToOuterDisposeScope(), Join(states).MoveToOuterDisposeScope());
-    }
-
-    /// <summary>One time step of a unidirectional stack with the same weights, for streaming.</summary>
-    /// <param name="input">x_t [batch, inputSize].</param>
-    /// <param name="state">c_{t−1} [layers, batch, hiddenSize]; zeros when null.</param>
-    public (Tensor Output, Tensor State) step(Tensor input, Tensor? state)
-    {
-        LayerChecks.Input(input, Options.InputSize, sequence: false);
-        CheckState(state, input);
-        using var scope = NewDisposeScope();
-        var (output, states) = CellStack.Step(layers, Options, input, Split(state), training);
-        return (output.MoveToOuterDisposeScope(), Join(states).MoveToOuterDisposeScope());
-    }
-
-    Tensor[][]? Split(Tensor? state) => state?.unbind(0).Select(c => new[] { c }).ToArray();
-
-    static Tensor Join(Tensor[][] states) => stack(states.Select(s => s[0]), 0);
-
-    void CheckState(Tensor? state, Tensor input)
-    {
-        if (state is null) return;
-        long[] expected = [layers.Count, input.shape[0], Options.HiddenSize];
+        long[] expected = [Cells, input.shape[0], Options.HiddenSize];
         if (!state.shape.SequenceEqual(expected))
             throw new ArgumentException($"state must have shape [layers · directions = {expected[0]}, batch = {expected[1]}, hiddenSize = {expected[2]}], got {LayerChecks.Shape(state)}.", nameof(state));
         LayerChecks.SameKind(state, input, nameof(state), nameof(input));

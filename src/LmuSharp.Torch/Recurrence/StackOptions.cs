@@ -5,22 +5,15 @@ namespace LmuSharp.Torch.Recurrence;
 /// options of torch.nn.RNN and of the reference SRU and QRNN implementations: sizes, layers, dropout between layers,
 /// and a second direction per layer.
 /// </summary>
-public sealed record StackOptions
+/// <param name="InputSize">Features per input step (≥ 1).</param>
+/// <param name="HiddenSize">Units per layer and direction (≥ 1).</param>
+public sealed record StackOptions(int InputSize, int HiddenSize)
 {
-    /// <summary>Describes a stack.</summary>
-    /// <param name="inputSize">Features per input step (≥ 1).</param>
-    /// <param name="hiddenSize">Units per layer and direction (≥ 1).</param>
-    public StackOptions(int inputSize, int hiddenSize)
-    {
-        InputSize = LayerChecks.Positive(inputSize, nameof(inputSize));
-        HiddenSize = LayerChecks.Positive(hiddenSize, nameof(hiddenSize));
-    }
-
     /// <summary>Features per input step.</summary>
-    public int InputSize { get; }
+    public int InputSize { get; } = LayerChecks.Positive(InputSize, nameof(InputSize));
 
     /// <summary>Units per layer and direction.</summary>
-    public int HiddenSize { get; }
+    public int HiddenSize { get; } = LayerChecks.Positive(HiddenSize, nameof(HiddenSize));
 
     /// <summary>Stacked layers (≥ 1, default 1).</summary>
     public int Layers { get; init => field = LayerChecks.Positive(value, nameof(Layers)); } = 1;
