@@ -156,3 +156,31 @@ public class OnnxParityTests(ITestOutputHelper output)
         Assert.True(worst <= Tolerance, $"{name}: a handed-over state continues with error {worst:E2}");
     }
 }
+
+/// <summary>The psMNIST model's size (order 468, θ = 784, hidden 346, 10 classes): the long impulse response of the sequence graph stays within 1e-5.</summary>
+public class OnnxPsmnistSizeTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Psmnist_sized_parallel_lmu_matches_on_a_full_sequence()
+    {
+        manual_seed(23);
+        var lmu = new LmuSharp.Torch.Lmu(new LmuSharp.Torch.LmuOptions(1, 468, 784)
+        {
+            ReturnSequences = true, Hidden = LmuSharp.Torch.HiddenCell.Linear, HiddenSize = 346, HiddenActivation = Activation.Relu,
+        });
+        var head = TorchSharp.torch.nn.Linear(346, 10);
+        var export = new LmuSharp.Torch.Export.ModelExport(1).Add(lmu).AddDense(head);
+        const int batch = 2, length = 784;
+        using var x = rand(batch, length, 1);
+        using var expected = head.forward(lmu.forward(x, null).Output).contiguous();
+        var want = expected.data<float>().ToArray();
+        var onnx = new OnnxExport(export.ToSafeTensors());
+        using var sequence = new Ort(onnx.ToBytes(OnnxGraph.Sequence));
+        var result = sequence.Run(new Dictionary<string, (float[], long[])> { [OnnxExport.InputName] = (x.data<float>().ToArray(), [batch, length, 1]) });
+        var got = result[OnnxExport.OutputName].Data;
+        double worst = 0, largest = 0;
+        for (int i = 0; i < got.Length; i++) { worst = Math.Max(worst, Math.Abs(got[i] - want[i])); largest = Math.Max(largest, Math.Abs(want[i])); }
+        output.WriteLine($"psMNIST-sized sequence graph, batch {batch}, length {length}: max-abs {worst:E2} (largest output {largest:G3})");
+        Assert.True(worst <= 1e-5, $"max-abs {worst:E2}");
+    }
+}
