@@ -57,10 +57,10 @@ internal sealed class GraphBuilder
     /// <summary>A float32 initializer of the main graph.</summary>
     public string Initializer(string name, ReadOnlySpan<float> values, params long[] dims)
     {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw_data is little-endian.");
         var tensor = new P.TensorProto { Name = Root.Claim(name), DataType = (int)P.TensorProto.Types.DataType.Float };
         tensor.Dims.AddRange(dims);
         tensor.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw_data is little-endian.");
         Root.Graph.Initializer.Add(tensor);
         return tensor.Name;
     }

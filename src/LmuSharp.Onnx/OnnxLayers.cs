@@ -121,7 +121,7 @@ internal sealed class MemoryNodes(LayerSource source)
     public int Channels { get; } = source.Int("memory_d");
     public int Order { get; } = source.Int("order");
     public int Floats => Channels * Order;
-    string? _aBarT, _aBar, _bBar;
+    string? _aBarT, _bBar;
 
     string ABarT(GraphBuilder g)
     {
@@ -133,7 +133,56 @@ internal sealed class MemoryNodes(LayerSource source)
         return _aBarT = g.Initializer(source.Prefix + "A_bar.T", t, Order, Order);
     }
 
-    string ABar(GraphBuilder g) => _aBar ??= g.Initializer(source.Prefix + "A_bar", source.Tensor("A_bar"), Order, Order);
+    /// <summary>H_0 … H_{L−1} row by row, and (Āᴸ)ᵀ, both computed in double precision from the file's float32 Ā, B̄.</summary>
+    (float[] Block, float[] PowerTransposed) ImpulseTables(int length)
+    {
+        int d = Order;
+        var a = source.Tensor("A_bar");
+        var h = source.Tensor("B_bar").Select(v => (double)v).ToArray();
+        var block = new float[length * d];
+        for (int k = 0; k < length; k++)
+        {
+            for (int i = 0; i < d; i++) block[k * d + i] = (float)h[i];
+            var next = new double[d];
+            for (int i = 0; i < d; i++)
+            {
+                double sum = 0;
+                for (int j = 0; j < d; j++) sum += a[i * d + j] * h[j];
+                next[i] = sum;
+            }
+            h = next;
+        }
+        // Āᴸ by repeated squaring in double.
+        var power = Identity(d);
+        var square = a.Select(v => (double)v).ToArray();
+        for (int e = length; e > 0; e >>= 1)
+        {
+            if ((e & 1) != 0) power = Multiply(power, square, d);
+            square = Multiply(square, square, d);
+        }
+        var transposed = new float[d * d];
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < d; j++) transposed[j * d + i] = (float)power[i * d + j];
+        return (block, transposed);
+    }
+
+    static double[] Identity(int d)
+    {
+        var m = new double[d * d];
+        for (int i = 0; i < d; i++) m[i * d + i] = 1;
+        return m;
+    }
+
+    static double[] Multiply(double[] p, double[] q, int d)
+    {
+        var r = new double[d * d];
+        for (int i = 0; i < d; i++)
+        {
+            var row = r.AsSpan(i * d, d);
+            for (int k = 0; k < d; k++) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(q.AsSpan(k * d, d), p[i * d + k], row, row);
+        }
+        return r;
+    }
     string BBar(GraphBuilder g) => _bBar ??= g.Initializer(source.Prefix + "B_bar", source.Tensor("B_bar"), Order);
 
     /// <summary>M_t = M_{t−1} Āᵀ + u_t B̄ᵀ on m [batch, C·d] and u [batch, C].</summary>
@@ -147,33 +196,45 @@ internal sealed class MemoryNodes(LayerSource source)
         return g.Op("Reshape", [next, g.Int64s(-1, Floats)]);
     }
 
+    /// <summary>Rows of the impulse response stored in the graph; longer inputs extend it a block at a time.</summary>
+    public const int ImpulseBlock = 256;
+
     /// <summary>
     /// The whole sequence without feedback: M_t = Σ_{s≤t} H_{t−s} u_s with the impulse response H_k = Āᵏ B̄, as one causal
-    /// convolution. H is generated in the graph for the input's own length T (a Loop of T matrix-vector products), so the
-    /// result is exact for every T, with no length fixed at export. u [batch, T, C] → M [batch, T, C·d].
+    /// convolution. H_0 … H_{L−1} (L = <see cref="ImpulseBlock"/>) are computed at export in double precision and stored;
+    /// for a longer input the graph extends them block by block (H_{k+L} = Āᴸ H_k, one matrix product per block of L steps,
+    /// with Āᴸ also from double precision), so the result is exact for every T, with no length fixed at export.
+    /// u [batch, T, C] → M [batch, T, C·d].
     /// </summary>
     public string Sequence(GraphBuilder g, string u, string x, int index)
     {
+        const int L = ImpulseBlock;
+        int d = Order;
+        var (block, powerT) = ImpulseTables(L);
+        var first = g.Initializer(source.Prefix + "impulse_response", block, L, d);       // [L, d]: H_0 … H_{L−1}
+        var stride = g.Initializer(source.Prefix + "A_bar_pow_block.T", powerT, d, d);     // (Āᴸ)ᵀ
         var time = g.Op("Shape", [x], null, GraphBuilder.Int("start", 1), GraphBuilder.Int("end", 2)); // [T]
-        var trips = g.Op("Reshape", [time, g.Int64s()]);                                                // scalar T
+        // ceil(T / L) iterations, at least one; iteration j emits block j and computes block j+1.
+        var blocks = g.Op("Reshape", [g.Op("Div", [g.Op("Add", [time, g.Int64s(L - 1)]), g.Int64s(L)]), g.Int64s()]);
 
         var body = g.Subgraph($"layer{index}_impulse_body");
-        var iteration = body.Fresh($"layer{index}_k");
+        var iteration = body.Fresh($"layer{index}_block");
         var condition = body.Fresh($"layer{index}_cond");
-        var h = body.Fresh($"layer{index}_h");
+        var current = body.Fresh($"layer{index}_h_block");
         body.Input(iteration, P.TensorProto.Types.DataType.Int64);
         body.Input(condition, P.TensorProto.Types.DataType.Bool);
-        body.Input(h, Order);
+        body.Input(current, L, d);
         var keep = body.Op("Identity", [condition], body.Fresh($"layer{index}_cond_next"));
-        var next = body.Op("MatMul", [ABar(g), h], body.Fresh($"layer{index}_h_next"));
-        var emitted = body.Op("Identity", [h], body.Fresh($"layer{index}_h_k"));
+        var next = body.Op("MatMul", [current, stride], body.Fresh($"layer{index}_h_block_next"));
+        var emitted = body.Op("Identity", [current], body.Fresh($"layer{index}_h_block_out"));
         body.Output(keep, P.TensorProto.Types.DataType.Bool);
-        body.Output(next, Order);
-        body.Output(emitted, Order);
+        body.Output(next, L, d);
+        body.Output(emitted, L, d);
 
         var last = g.Fresh($"layer{index}_h_last");
-        var impulse = g.Fresh($"layer{index}_impulse"); // [T, d]: H_0 … H_{T−1}
-        g.OpMulti("Loop", [trips, "", BBar(g)], [last, impulse], GraphBuilder.GraphAttribute("body", body.Graph));
+        var stacked = g.Fresh($"layer{index}_impulse_blocks"); // [blocks, L, d]
+        g.OpMulti("Loop", [blocks, "", first], [last, stacked], GraphBuilder.GraphAttribute("body", body.Graph));
+        var impulse = g.Op("Slice", [g.Op("Reshape", [stacked, g.Int64s(-1, d)]), g.Int64s(0), time, g.Int64s(0)]); // [T, d]
 
         // Conv computes a correlation, so the kernel is H reversed in time: W[c·d + j, 0, k] = H_{T−1−k}[j].
         var reversed = g.Op("Slice", [impulse, g.Int64s(-1), g.Int64s(long.MinValue), g.Int64s(0), g.Int64s(-1)]);

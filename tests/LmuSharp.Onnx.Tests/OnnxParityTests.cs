@@ -84,7 +84,7 @@ public class OnnxParityTests(ITestOutputHelper output)
         using var sequence = new Ort(export.ToBytes(OnnxGraph.Sequence));
         using var afterOdd = new OrtStreams(export, step, Batch);
         for (int t = 0; t < OddLength; t++) afterOdd.Step(At(input, Batch, Steps, n, t, Batch));
-        foreach (var (batch, length) in new[] { (Batch, Steps), (1, OddLength), (Batch, OddLength) })
+        foreach (var (batch, length) in new[] { (Batch, Steps), (1, OddLength), (Batch, OddLength), (Batch, 1), (2, 255) })
         {
             var result = sequence.Run(new Dictionary<string, (float[], long[])>
             {

@@ -16,7 +16,7 @@ public class OnnxStructureTests
 
     static readonly HashSet<string> Opset17Operators =
     [
-        "Add", "Sub", "Mul", "MatMul", "Tanh", "Sigmoid", "Relu", "Erf", "Identity", "Reshape", "Concat", "Split", "Shape",
+        "Add", "Sub", "Mul", "Div", "MatMul", "Tanh", "Sigmoid", "Relu", "Erf", "Identity", "Reshape", "Concat", "Split", "Shape",
         "ConstantOfShape", "Scan", "Loop", "Slice", "Squeeze", "Transpose", "Tile", "Pad", "Conv",
     ];
 
