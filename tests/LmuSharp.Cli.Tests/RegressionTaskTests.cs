@@ -33,6 +33,11 @@ public class RegressionTaskTests
         Assert.Equal(2, export.ExitCode);
         Assert.Contains("no LSTM layer", export.Stderr);
         Assert.False(File.Exists(Path.Combine(work, "model.safetensors")));
+        var onnx = LmuProcess.Run(work, "export", "run/best.ckpt", "model.onnx", "--triton", "triton");
+        Assert.Equal(2, onnx.ExitCode);
+        Assert.Contains("no LSTM layer", onnx.Stderr);
+        Assert.False(File.Exists(Path.Combine(work, "model.onnx")));
+        Assert.False(Directory.Exists(Path.Combine(work, "triton")));
     }
 
     [Fact]

@@ -37,6 +37,17 @@ public class TrainCommandTests
         var runtime = LmuSharp.Runtime.LmuModel.Load(Path.Combine(work, "model.safetensors"));
         Assert.Equal((1, 10), (runtime.InputSize, runtime.OutputSize));
         Assert.Equal("psmnist", runtime.Metadata["lmu.task"]);
+
+        var onnx = LmuProcess.Run(work, "export", Path.Combine(dir, "best.ckpt"), "model.onnx", "--triton", "triton", "--triton-name", "digits");
+        Assert.True(onnx.ExitCode == 0, onnx.Stderr);
+        var step = LmuSharp.Onnx.OnnxExport.Load(Path.Combine(work, "model.safetensors"));
+        Assert.Equal(step.ToBytes(LmuSharp.Onnx.OnnxGraph.Step), File.ReadAllBytes(Path.Combine(work, "model.onnx")));
+        Assert.Equal(step.ToBytes(LmuSharp.Onnx.OnnxGraph.Sequence), File.ReadAllBytes(Path.Combine(work, "model.sequence.onnx")));
+        Assert.Equal(step.ToTritonStepBytes(), File.ReadAllBytes(Path.Combine(work, "triton", "digits", "1", "model.onnx")));
+        Assert.Contains("name: \"digits\"", File.ReadAllText(Path.Combine(work, "triton", "digits", "config.pbtxt")));
+        var unknown = LmuProcess.Run(work, "export", Path.Combine(dir, "best.ckpt"), "model.bin");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("--format", unknown.Stderr);
     }
 
     [Fact]

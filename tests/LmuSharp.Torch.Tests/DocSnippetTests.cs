@@ -58,6 +58,24 @@ public class DocSnippetTests
                 Count(built.Lmu2019, built.Classifier2019),
                 Count(built.NoFeedback, built.Classifier2019));
         },
+        ["onnx-export"] = _ =>
+        {
+            var directory = Directory.CreateTempSubdirectory("lmusharp-snippet-");
+            string previous = Directory.GetCurrentDirectory();
+            try
+            {
+                Directory.SetCurrentDirectory(directory.FullName);
+                new Export.ModelExport(1).Add(new Lmu(new LmuOptions(1, 8, 20) { Hidden = HiddenCell.Linear, HiddenSize = 4 })).Save("psmnist.safetensors");
+                OnnxExportSnippet.Run();
+                foreach (var file in new[] { "psmnist.onnx", "psmnist.sequence.onnx", "models/psmnist/config.pbtxt", "models/psmnist/1/model.onnx" })
+                    Assert.True(new FileInfo(file).Length > 0, $"{file} missing");
+            }
+            finally
+            {
+                Directory.SetCurrentDirectory(previous);
+                directory.Delete(recursive: true);
+            }
+        },
         ["recurrence-apply"] = _ =>
         {
             var (x, a) = (rand(2, 5, 3), rand(2, 5, 3));

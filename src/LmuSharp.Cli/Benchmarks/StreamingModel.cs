@@ -17,7 +17,8 @@ public sealed class StreamingModel : IDisposable
     StreamingModel(string name, string description, nn.Module[] owned, Lmu layer, Linear head, ModelExport export)
     {
         (Name, Description, _owned, _layer, _head) = (name, description, owned, layer, head);
-        Runtime = LmuModel.FromSafeTensors(export.ToSafeTensors());
+        File = export.ToSafeTensors();
+        Runtime = LmuModel.FromSafeTensors(File);
         foreach (var module in owned) module.eval();
     }
 
@@ -26,6 +27,9 @@ public sealed class StreamingModel : IDisposable
 
     /// <summary>The architecture in words.</summary>
     public string Description { get; }
+
+    /// <summary>The exported model file (docs/FORMAT.md), e.g. for the ONNX export.</summary>
+    public LmuSharp.Serialization.SafeTensorsFile File { get; }
 
     /// <summary>The exported model, run by the dependency-free runtime.</summary>
     public LmuModel Runtime { get; }
