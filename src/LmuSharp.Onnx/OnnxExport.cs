@@ -92,6 +92,8 @@ public sealed class OnnxExport
             "lmu_cell" => new LmuCellOnnx(source),
             "gilr" => new GilrOnnx(source),
             "gilr_lstm" => new GilrLstmOnnx(source),
+            "sru" => new SruOnnx(source),
+            "qrnn" => new QrnnOnnx(source),
             "dense" => new DenseOnnx(source),
             var type => throw new NotSupportedException($"layer {i} has type '{type}', which has no ONNX export."),
         });

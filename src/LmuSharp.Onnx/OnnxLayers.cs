@@ -398,6 +398,50 @@ internal sealed class GilrLstmOnnx : OnnxLayer
     }
 }
 
+/// <summary><c>sru</c>: [x̃; f̂; r̂] = W x + b; c_t = x̃ + σ(f̂) ⊙ (c_{t−1} − x̃); h_t = s + σ(r̂) ⊙ (tanh(c_t) − s), s = x or W_s x.</summary>
+internal sealed class SruOnnx(LayerSource s) : OnnxLayer(s)
+{
+    public override int InputSize => Source.Int("input_size");
+    public override int OutputSize => Source.Int("hidden_size");
+    public override IReadOnlyList<(string, int)> States => [("cell", OutputSize)];
+
+    public override string Step(GraphBuilder g, string x, IReadOnlyList<string> states, out string[] next)
+    {
+        int n = OutputSize;
+        var parts = Split(g, Linear(g, x, "gates.weight", "gates.bias", 3 * n, InputSize), 3, n);
+        var cell = ForgetPool(g, states[0], g.Op("Sigmoid", [parts[1]]), parts[0]);
+        var skip = InputSize == n ? x : Linear(g, x, "skip.weight", null, n, InputSize);
+        next = [cell];
+        return g.Op("Add", [skip, g.Op("Mul", [g.Op("Sigmoid", [parts[2]]), g.Op("Sub", [g.Op("Tanh", [cell]), skip])])]);
+    }
+
+    /// <summary>f ⊙ c + (1 − f) ⊙ z = z + f ⊙ (c − z), as the runtime computes it.</summary>
+    internal static string ForgetPool(GraphBuilder g, string c, string f, string z) => g.Op("Add", [z, g.Op("Mul", [f, g.Op("Sub", [c, z])])]);
+}
+
+/// <summary>
+/// <c>qrnn</c>, window k: w_t = [the last k − 1 inputs; x_t]; [ẑ; f̂; ô] = W w_t + b; c_t = tanh(ẑ) + σ(f̂) ⊙ (c_{t−1} − tanh(ẑ));
+/// h_t = σ(ô) ⊙ c_t. State: c, then the last k − 1 inputs flattened (none for k = 1), as in the runtime.
+/// </summary>
+internal sealed class QrnnOnnx(LayerSource s) : OnnxLayer(s)
+{
+    int Window => Source.Int("window");
+    public override int InputSize => Source.Int("input_size");
+    public override int OutputSize => Source.Int("hidden_size");
+    public override IReadOnlyList<(string, int)> States =>
+        Window > 1 ? [("cell", OutputSize), ("window", (Window - 1) * InputSize)] : [("cell", OutputSize)];
+
+    public override string Step(GraphBuilder g, string x, IReadOnlyList<string> states, out string[] next)
+    {
+        int n = OutputSize, width = Window * InputSize;
+        var w = Window > 1 ? Concat(g, states[1], x) : x;
+        var parts = Split(g, Linear(g, w, "gates.weight", "gates.bias", 3 * n, width), 3, n);
+        var cell = SruOnnx.ForgetPool(g, states[0], g.Op("Sigmoid", [parts[1]]), g.Op("Tanh", [parts[0]]));
+        next = Window > 1 ? [cell, g.Op("Slice", [w, g.Int64s(InputSize), g.Int64s(width), g.Int64s(-1)])] : [cell];
+        return g.Op("Mul", [g.Op("Sigmoid", [parts[2]]), cell]);
+    }
+}
+
 /// <summary><c>dense</c>: y = act(W x + b) on the last axis.</summary>
 internal sealed class DenseOnnx(LayerSource s) : OnnxLayer(s)
 {

@@ -21,7 +21,7 @@ sealed class Architecture
     public static readonly string[] Names =
     [
         "parallel-linear", "parallel-none", "parallel-channels-gelu", "cell-rnn-2019", "cell-rnn-relu", "cell-lstm", "cell-gru",
-        "cell-linear-feedback", "cell-none", "trained-theta", "trained-ab-euler", "gilr-stack",
+        "cell-linear-feedback", "cell-none", "trained-theta", "trained-ab-euler", "gilr-stack", "sru-stack", "qrnn-stack",
     ];
 
     void Add(nn.Module m, Activation activation = Activation.Identity)
@@ -32,6 +32,8 @@ sealed class Architecture
             Lmu l => Export.Add(l),
             Gilr g => Export.Add(g),
             GilrLstm g => Export.Add(g),
+            Sru sru => Export.Add(sru),
+            Qrnn qrnn => Export.Add(qrnn),
             Linear d => Export.AddDense(d, activation),
             _ => throw new InvalidOperationException(),
         };
@@ -81,6 +83,14 @@ sealed class Architecture
                 a.Add(new GilrLstm(7, 5));
                 a.Add(nn.Linear(5, 2), Activation.Tanh);
                 break;
+            case "sru-stack": // a skip projection (3 → 6), then the identity highway
+                a.Add(new Sru(new StackOptions(Features, 6) { Layers = 2 }));
+                a.Add(nn.Linear(6, 2));
+                break;
+            case "qrnn-stack":
+                a.Add(new Qrnn(new StackOptions(Features, 6) { Layers = 2 }, window: 3));
+                a.Add(new Qrnn(6, 4, window: 1));
+                break;
             default: throw new ArgumentException(name);
         }
         return a;
@@ -95,6 +105,8 @@ sealed class Architecture
                 Lmu l => l.forward(x, null).Output,
                 Gilr g => g.forward(x, null).Output,
                 GilrLstm g => g.forward(x, null).Output,
+                Sru sru => sru.forward(x, null).Output,
+                Qrnn qrnn => qrnn.forward(x, null).Output,
                 Linear d => activation switch
                 {
                     Activation.Identity => d.forward(x),

@@ -107,6 +107,7 @@ public class OnnxParityTests(ITestOutputHelper output)
     [InlineData("cell-lstm")]
     [InlineData("parallel-channels-gelu")]
     [InlineData("gilr-stack")]
+    [InlineData("qrnn-stack")]
     public void State_moves_between_sessions_and_to_and_from_the_csharp_runtime(string name)
     {
         manual_seed(5);
