@@ -19,7 +19,7 @@ internal sealed class GilrLstmLayer : Layer
         _hidden = r.Int("hidden_size");
         _gilr = new Gilr(r.Under("gilr."), inputs, _hidden);
         _fromGilr = new Linear(r.Tensor("gates.weight_h", 4 * _hidden, _hidden), r.Tensor("gates.bias", 4 * _hidden), 4 * _hidden, _hidden);
-        _fromInput = new Linear(r.Tensor("gates.weight_x", 4 * _hidden, inputs), new float[4 * _hidden], 4 * _hidden, inputs);
+        _fromInput = new Linear(r.Tensor("gates.weight_x", 4 * _hidden, inputs), null, 4 * _hidden, inputs);
     }
 
     public override int InputSize => _gilr.InputSize;

@@ -3,13 +3,14 @@ using LmuSharp.Kernels;
 
 namespace LmuSharp.Runtime;
 
-/// <summary>y = W x + b for a batch of rows; W is out × in (PyTorch's nn.Linear layout in the file).</summary>
+/// <summary>y = W x (+ b) for a batch of rows; W is out × in (PyTorch's nn.Linear layout in the file).</summary>
 internal sealed class Linear
 {
     readonly float[] _weightT; // Wᵀ packed in 16-column panels (PackedGemm.Pack)
-    readonly float[] _bias;
+    readonly float[]? _bias;
 
-    public Linear(float[] weight, float[] bias, int outputs, int inputs)
+    /// <summary>The layer W, b; a null <paramref name="bias"/> is a layer without one.</summary>
+    public Linear(float[] weight, float[]? bias, int outputs, int inputs)
     {
         OutputSize = outputs;
         InputSize = inputs;
@@ -26,19 +27,25 @@ internal sealed class Linear
     public int ScratchSize => PaddedOutput;
 
     /// <summary>y[r] = W x[r] + b (or y[r] += W x[r] + b when <paramref name="accumulate"/>), r &lt; rows.</summary>
-    public unsafe void Apply(ReadOnlySpan<float> x, int rows, Span<float> y, Span<float> scratch, bool accumulate = false)
+    public void Apply(ReadOnlySpan<float> x, int rows, Span<float> y, Span<float> scratch, bool accumulate = false)
     {
-        fixed (float* px = x, pw = _weightT, ps = scratch)
-        {
-            PackedGemm.MultiplyRows(px, InputSize, rows, InputSize, pw, PaddedOutput, ps, PaddedOutput);
-        }
+        Multiply(x, rows, scratch);
         for (int r = 0; r < rows; r++)
         {
             var product = scratch.Slice(r * PaddedOutput, OutputSize);
             var row = y.Slice(r * OutputSize, OutputSize);
             if (accumulate) TensorPrimitives.Add(row, product, row);
             else product.CopyTo(row);
-            TensorPrimitives.Add(row, _bias, row);
+            if (_bias is not null) TensorPrimitives.Add(row, _bias, row);
+        }
+    }
+
+    /// <summary>W x[r] into scratch row r (stride <see cref="PaddedOutput"/>), r &lt; rows; x must not overlap scratch.</summary>
+    public unsafe void Multiply(ReadOnlySpan<float> x, int rows, Span<float> scratch)
+    {
+        fixed (float* px = x, pw = _weightT, ps = scratch)
+        {
+            PackedGemm.MultiplyRows(px, InputSize, rows, InputSize, pw, PaddedOutput, ps, PaddedOutput);
         }
     }
 }

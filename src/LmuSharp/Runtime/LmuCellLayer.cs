@@ -31,8 +31,8 @@ internal sealed class LmuCellLayer : Layer
             throw WeightReader.Invalid($"layer '{r.Prefix}' has no hidden cell, so hidden_to_memory and input_to_hidden must be false");
         int hidden = kind == "none" ? 0 : r.Int("hidden_size");
         _fromInput = new Linear(r.Tensor("input_encoder.weight", _channels, _inputs), r.Tensor("input_encoder.bias", _channels), _channels, _inputs);
-        if (hiddenToMemory) _fromHidden = new Linear(r.Tensor("hidden_encoder.weight", _channels, hidden), new float[_channels], _channels, hidden);
-        if (memoryToMemory) _fromMemory = new Linear(r.Tensor("memory_encoder.weight", _channels, _channels * order), new float[_channels], _channels, _channels * order);
+        if (hiddenToMemory) _fromHidden = new Linear(r.Tensor("hidden_encoder.weight", _channels, hidden), null, _channels, hidden);
+        if (memoryToMemory) _fromMemory = new Linear(r.Tensor("memory_encoder.weight", _channels, _channels * order), null, _channels, _channels * order);
         _memory = new MemoryStep(r.Tensor("A_bar", order, order), r.Tensor("B_bar", order), order);
         if (kind != "none") _hidden = HiddenUpdate.Create(kind, r, _channels * order + (_inputToHidden ? _inputs : 0), hidden);
     }

@@ -8,7 +8,7 @@ namespace LmuSharp.Runtime;
 /// </summary>
 internal sealed class MemoryStep(float[] aBar, float[] bBar, int order)
 {
-    readonly Linear _transition = new(aBar, new float[order], order, order); // m ↦ Ā m
+    readonly Linear _transition = new(aBar, null, order, order); // m ↦ Ā m
 
     public int Order => order;
 
@@ -18,11 +18,8 @@ internal sealed class MemoryStep(float[] aBar, float[] bBar, int order)
     /// <summary>m[r] ← Ā m[r] + u[r] B̄ for r &lt; rows; scratch holds rows × <see cref="ScratchSize"/> floats.</summary>
     public void Step(Span<float> m, ReadOnlySpan<float> u, int rows, Span<float> scratch)
     {
-        _transition.Apply(m, rows, m, scratch); // the product is complete in scratch before m is overwritten
+        _transition.Multiply(m, rows, scratch); // the product is complete in scratch before m is overwritten
         for (int r = 0; r < rows; r++)
-        {
-            var row = m.Slice(r * order, order);
-            TensorPrimitives.MultiplyAdd(bBar, u[r], row, row);
-        }
+            TensorPrimitives.MultiplyAdd(bBar, u[r], scratch.Slice(r * ScratchSize, order), m.Slice(r * order, order));
     }
 }

@@ -17,7 +17,7 @@ internal sealed class SruLayer : Layer
         int inputs = r.Int("input_size");
         _hidden = r.Int("hidden_size");
         _gates = new Linear(r.Tensor("gates.weight", 3 * _hidden, inputs), r.Tensor("gates.bias", 3 * _hidden), 3 * _hidden, inputs);
-        if (inputs != _hidden) _skip = new Linear(r.Tensor("skip.weight", _hidden, inputs), new float[_hidden], _hidden, inputs);
+        if (inputs != _hidden) _skip = new Linear(r.Tensor("skip.weight", _hidden, inputs), null, _hidden, inputs);
     }
 
     public override int InputSize => _gates.InputSize;
