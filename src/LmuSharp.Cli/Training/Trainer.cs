@@ -103,11 +103,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
                 var index = order.narrow(0, (long)b * config.BatchSize, Math.Min(config.BatchSize, train.Count - (long)b * config.BatchSize));
                 var x = train.Inputs.index_select(0, index);
                 var y = train.Targets.index_select(0, index);
-                optimizer.zero_grad();
-                var loss = task.Metric.Loss(model.forward(x), y);
-                loss.backward();
-                optimizer.step();
-                lossSum += loss.item<float>();
+                lossSum += Step(model, optimizer, task.Metric, x, y).item<float>();
                 samples += index.shape[0];
             }
             bar.Increment(1);
@@ -148,6 +144,16 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     void WriteMetrics(List<EpochMetrics> history) =>
         AtomicFile.WriteAllText(Path.Combine(output, "metrics.jsonl"),
             string.Concat(history.Select(h => JsonSerializer.Serialize(h, JsonOptions.Compact) + "\n")));
+
+    /// <summary>One optimiser step on a batch: forward, the metric's loss, backward, update; the loss, in the caller's dispose scope.</summary>
+    public static Tensor Step(nn.Module<Tensor, Tensor> model, TorchSharp.Modules.OptimizerHelper optimizer, Metric metric, Tensor x, Tensor y)
+    {
+        optimizer.zero_grad();
+        var loss = metric.Loss(model.forward(x), y);
+        loss.backward();
+        optimizer.step();
+        return loss;
+    }
 
     /// <summary>The data order of an epoch: a permutation seeded by (seed, epoch), so a resumed run replays it.</summary>
     Tensor EpochOrder(long count, int epoch)

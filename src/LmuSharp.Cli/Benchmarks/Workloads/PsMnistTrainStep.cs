@@ -76,10 +76,7 @@ public sealed class PsMnistTrainStep : IWorkload
     void Run(Tensor x)
     {
         using var scope = NewDisposeScope();
-        _adam.zero_grad();
-        var loss = _metric.Loss(_model.forward(x), _y);
-        loss.backward();
-        _adam.step();
+        Trainer.Step(_model, _adam, _metric, x, _y); // the trainer's own step
     }
 
     /// <summary>Frees the model, the optimiser and the batch.</summary>
