@@ -55,6 +55,9 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         }
         long parameters = model.parameters().Sum(p => p.numel());
         console.MarkupLine($"[bold]{task.Name}[/] · {config.Model} · {parameters:N0} parameters · {data.Train.Count:N0} train / {data.Validation.Count:N0} validation / {data.Test.Count:N0} test samples");
+        using var precomputed = Precompute(model, data);
+        if (precomputed is not null) data = precomputed;
+        Func<Tensor, Tensor> forward = precomputed is null ? model.forward : ((IPrecomputableInput)model).ForwardPrecomputed;
         AtomicFile.WriteAllText(Path.Combine(output, "config.json"), JsonSerializer.Serialize(config, JsonOptions.Indented));
 
         _clock.Start();
@@ -67,9 +70,9 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
                 bar.Increment(progress.Epoch * (double)Batches(data.Train) + progress.Batch);
                 while (progress.Epoch < config.Epochs)
                 {
-                    progress = TrainEpoch(model, optimizer, data.Train, progress, bar);
+                    progress = TrainEpoch(model, forward, optimizer, data.Train, progress, bar);
                     if (_stop) { interrupted = true; break; }
-                    progress = EndEpoch(model, optimizer, data, progress);
+                    progress = EndEpoch(model, forward, optimizer, data, progress);
                 }
             });
         double seconds = Elapsed;
@@ -87,7 +90,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     int Batches(Split split) => (int)((split.Count + config.BatchSize - 1) / config.BatchSize);
 
     /// <summary>Trains from the saved position to the end of the epoch (or until a stop is requested).</summary>
-    TrainProgress TrainEpoch(nn.Module<Tensor, Tensor> model, TorchSharp.Modules.OptimizerHelper optimizer, Split train, TrainProgress progress, ProgressTask bar)
+    TrainProgress TrainEpoch(nn.Module model, Func<Tensor, Tensor> forward, TorchSharp.Modules.OptimizerHelper optimizer, Split train, TrainProgress progress, ProgressTask bar)
     {
         model.train();
         foreach (var group in optimizer.ParamGroups) group.LearningRate = config.LearningRateAt(progress.Epoch);
@@ -103,7 +106,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
                 var index = order.narrow(0, (long)b * config.BatchSize, Math.Min(config.BatchSize, train.Count - (long)b * config.BatchSize));
                 var x = train.Inputs.index_select(0, index);
                 var y = train.Targets.index_select(0, index);
-                lossSum += Step(model, optimizer, task.Metric, x, y).item<float>();
+                lossSum += Step(forward, optimizer, task.Metric, x, y).item<float>();
                 samples += index.shape[0];
             }
             bar.Increment(1);
@@ -114,10 +117,10 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     }
 
     /// <summary>Evaluates, records the epoch, and writes metrics, plots and checkpoints.</summary>
-    TrainProgress EndEpoch(nn.Module<Tensor, Tensor> model, TorchSharp.Modules.OptimizerHelper optimizer, TaskData data, TrainProgress progress)
+    TrainProgress EndEpoch(nn.Module model, Func<Tensor, Tensor> forward, TorchSharp.Modules.OptimizerHelper optimizer, TaskData data, TrainProgress progress)
     {
-        var (validationLoss, validation) = Evaluate(task, model, data.Validation, config.BatchSize);
-        var (_, test) = Evaluate(task, model, data.Test, config.BatchSize);
+        var (validationLoss, validation) = Evaluate(task, model, forward, data.Validation, config.BatchSize);
+        var (_, test) = Evaluate(task, model, forward, data.Test, config.BatchSize);
         var metrics = new EpochMetrics(progress.Epoch + 1, config.LearningRateAt(progress.Epoch), progress.TrainLossSum / Batches(data.Train),
             validationLoss, validation, test, Elapsed);
         bool better = progress.BestEpoch == 0 || (task.Metric.HigherIsBetter ? validation > progress.Best : validation < progress.Best);
@@ -145,13 +148,28 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         AtomicFile.WriteAllText(Path.Combine(output, "metrics.jsonl"),
             string.Concat(history.Select(h => JsonSerializer.Serialize(h, JsonOptions.Compact) + "\n")));
 
+    /// <summary>
+    /// The splits with the model's fixed first stage applied once (<see cref="IPrecomputableInput"/>), or null when
+    /// the model has none: its rows then stand for the inputs in every step and evaluation.
+    /// </summary>
+    TaskData? Precompute(nn.Module<Tensor, Tensor> model, TaskData data)
+    {
+        if (model is not IPrecomputableInput { CanPrecompute: true } fixedStage) return null;
+        var clock = Stopwatch.StartNew();
+        Split Apply(Split s) => new(fixedStage.Precompute(s.Inputs), s.Targets.alias());
+        var precomputed = new TaskData(Apply(data.Train), Apply(data.Validation), Apply(data.Test));
+        console.MarkupLine($"The memory is fixed: its input windows were computed once for all {data.Train.Count + data.Validation.Count + data.Test.Count:N0} samples in {clock.Elapsed.TotalSeconds:F1} s; each step trains on them.");
+        return precomputed;
+    }
+
     /// <summary>One optimiser step on a batch: forward, the metric's loss, backward, update; the loss, in the caller's dispose scope.</summary>
-    public static Tensor Step(nn.Module<Tensor, Tensor> model, TorchSharp.Modules.OptimizerHelper optimizer, Metric metric, Tensor x, Tensor y)
+    public static Tensor Step(Func<Tensor, Tensor> forward, TorchSharp.Modules.OptimizerHelper optimizer, Metric metric, Tensor x, Tensor y)
     {
         optimizer.zero_grad();
-        var loss = metric.Loss(model.forward(x), y);
+        var loss = metric.Loss(forward(x), y);
         loss.backward();
-        optimizer.step();
+        if (optimizer is TorchSharp.Modules.Adam adam) adam.FusedStep(); // TorchSharp's update, one pass per parameter
+        else optimizer.step();
         return loss;
     }
 
@@ -165,7 +183,11 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     }
 
     /// <summary>Mean loss and metric of a model over a split, in evaluation mode.</summary>
-    public static (double Loss, double Metric) Evaluate(ITask task, nn.Module<Tensor, Tensor> model, Split split, int batchSize)
+    public static (double Loss, double Metric) Evaluate(ITask task, nn.Module<Tensor, Tensor> model, Split split, int batchSize) =>
+        Evaluate(task, model, model.forward, split, batchSize);
+
+    /// <summary>As <see cref="Evaluate(ITask, nn.Module{Tensor, Tensor}, Split, int)"/>, running <paramref name="forward"/> on the split's rows.</summary>
+    static (double Loss, double Metric) Evaluate(ITask task, nn.Module model, Func<Tensor, Tensor> forward, Split split, int batchSize)
     {
         model.eval();
         using var noGrad = torch.no_grad();
@@ -178,7 +200,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
             long n = Math.Min(batchSize, split.Count - start);
             var x = split.Inputs.narrow(0, start, n);
             var y = split.Targets.narrow(0, start, n);
-            var output = model.forward(x);
+            var output = forward(x);
             lossSum += task.Metric.Loss(output, y).item<float>();
             accumulator.Add(output, y);
             batches++;

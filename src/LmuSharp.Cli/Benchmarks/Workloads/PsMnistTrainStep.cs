@@ -6,7 +6,9 @@ namespace LmuSharp.Cli.Benchmarks.Workloads;
 /// One psMNIST training step as `lmu train psmnist --model M` takes it: the model <see cref="PsMnistTask"/> builds from
 /// its own default configuration for M (seeded as the trainer seeds it, in training mode), Adam at the configured
 /// learning rate over all its parameters, the task's loss; then forward, loss, backward and the Adam update on one
-/// batch. The pixels and labels are random: values do not change the cost of a step.
+/// batch. When the model has a fixed first stage (<see cref="IPrecomputableInput"/>), the trainer applies it once per
+/// data set and steps on its output, so this step does too; <see cref="Precomputed"/> says so. The pixels and labels
+/// are random: values do not change the cost of a step.
 /// </summary>
 public sealed class PsMnistTrainStep : IWorkload
 {
@@ -22,6 +24,7 @@ public sealed class PsMnistTrainStep : IWorkload
     readonly nn.Module<Tensor, Tensor> _model;
     readonly OptimizerHelper _adam;
     readonly Metric _metric;
+    readonly Func<Tensor, Tensor> _forward;
     readonly Tensor _x, _y;
 
     /// <summary>Builds the model of <paramref name="variant"/> (see <see cref="Variants"/>) and a batch.</summary>
@@ -45,10 +48,13 @@ public sealed class PsMnistTrainStep : IWorkload
         _metric = task.Metric;
         Parameters = _model.parameters().Sum(p => p.numel());
         Mode = _model.children().OfType<Lmu>().Single().Mode;
-        _x = rand(Batch, length, 1);
+        using var pixels = rand(Batch, length, 1);
+        if (_model is IPrecomputableInput { CanPrecompute: true } fixedStage)
+            (_x, _forward, Precomputed) = (fixedStage.Precompute(pixels), fixedStage.ForwardPrecomputed, true);
+        else (_x, _forward) = (pixels.alias(), _model.forward);
         _y = randint(0, 10, [Batch]);
         // First-call costs (JIT, kernel caches) on an 8-step prefix: a full-length warm-up of the stepped models takes seconds.
-        using var prefix = _x[.., ..Math.Min(8, length)];
+        using var prefix = Precomputed ? _x.alias() : _x[.., ..Math.Min(8, length)];
         Run(prefix);
     }
 
@@ -57,6 +63,9 @@ public sealed class PsMnistTrainStep : IWorkload
 
     /// <summary>The mode the model's LMU layer runs in (what the configured mode resolves to).</summary>
     public LmuMode Mode { get; }
+
+    /// <summary>True when the step runs on the model's precomputed input (the fixed memory's windows), as the trainer's does.</summary>
+    public bool Precomputed { get; }
 
     /// <summary>Trainable parameters of the model.</summary>
     public long Parameters { get; }
@@ -68,7 +77,7 @@ public sealed class PsMnistTrainStep : IWorkload
     public int Length { get; }
 
     /// <summary>The model in words: name, mode and sizes.</summary>
-    public string Description => $"{Config.Model} (mode {Config.Mode}, runs {Mode.ToString().ToLowerInvariant()}): order {Config.Order}, θ = {Config.Theta:0}, hidden {Config.Hidden}, {Parameters:N0} parameters";
+    public string Description => $"{Config.Model} (mode {Config.Mode}, runs {Mode.ToString().ToLowerInvariant()}): order {Config.Order}, θ = {Config.Theta:0}, hidden {Config.Hidden}, {Parameters:N0} parameters{(Precomputed ? ", on the precomputed input windows" : "")}";
 
     /// <summary>Forward, loss, backward, Adam.</summary>
     public void Step() => Run(_x);
@@ -76,7 +85,7 @@ public sealed class PsMnistTrainStep : IWorkload
     void Run(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Trainer.Step(_model, _adam, _metric, x, _y); // the trainer's own step
+        Trainer.Step(_forward, _adam, _metric, x, _y); // the trainer's own step
     }
 
     /// <summary>Frees the model, the optimiser and the batch.</summary>
