@@ -21,6 +21,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     public const string PreviousCheckpoint = "previous.ckpt";
 
     volatile bool _stop;
+    LoadAwareThreads? _threads; // --threads 0: as many as other processes leave free
     readonly Stopwatch _clock = new();
     double _priorSeconds;
 
@@ -37,6 +38,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     public RunResult Run(TaskData data, LoadedCheckpoint? resumeFrom)
     {
         if (config.Threads > 0) torch.set_num_threads(config.Threads);
+        else _threads = new LoadAwareThreads(Environment.ProcessorCount);
         torch.manual_seed(config.Seed);
         using var model = task.Build(config);
         using var optimizer = optim.Adam(model.parameters(), config.LearningRate);
@@ -109,8 +111,9 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
                 lossSum += Step(forward, optimizer, task.Metric, x, y).item<float>();
                 samples += index.shape[0];
             }
+            _threads?.Update();
             bar.Increment(1);
-            bar.Description = $"epoch {progress.Epoch + 1}/{config.Epochs} · loss {lossSum / (b + 1):F4} · {samples / clock.Elapsed.TotalSeconds:N0} samples/s";
+            bar.Description = $"epoch {progress.Epoch + 1}/{config.Epochs} · loss {lossSum / (b + 1):F4} · {samples / clock.Elapsed.TotalSeconds:N0} samples/s · {torch.get_num_threads()} thread{(torch.get_num_threads() > 1 ? "s" : "")}";
             if (_stop) return progress with { Batch = b + 1, TrainLossSum = lossSum };
         }
         return progress with { Batch = batches, TrainLossSum = lossSum };

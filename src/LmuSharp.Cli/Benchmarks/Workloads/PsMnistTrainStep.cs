@@ -33,19 +33,9 @@ public sealed class PsMnistTrainStep : IWorkload
     /// <param name="batch">Samples in the batch (0: the task's default batch size).</param>
     public PsMnistTrainStep(string variant, int length = Pixels, int batch = 0)
     {
-        var task = TaskRegistry.Get("psmnist");
-        var parts = variant.Split(':');
-        var config = task.Defaults(parts[0]);
-        if (parts.Length > 1) config = config with { Mode = parts[1] };
-        Config = config.Validate();
-        Batch = batch > 0 ? batch : config.BatchSize;
+        (Config, _model, _adam, _metric) = Build(variant);
+        Batch = batch > 0 ? batch : Config.BatchSize;
         Length = length;
-
-        manual_seed(config.Seed); // as the trainer seeds before building
-        _model = task.Build(config);
-        _model.train();
-        _adam = optim.Adam(_model.parameters(), config.LearningRate);
-        _metric = task.Metric;
         Parameters = _model.parameters().Sum(p => p.numel());
         Mode = _model.children().OfType<Lmu>().Single().Mode;
         using var pixels = rand(Batch, length, 1);
@@ -56,6 +46,20 @@ public sealed class PsMnistTrainStep : IWorkload
         // First-call costs (JIT, kernel caches) on an 8-step prefix: a full-length warm-up of the stepped models takes seconds.
         using var prefix = Precomputed ? _x.alias() : _x[.., ..Math.Min(8, length)];
         Run(prefix);
+    }
+
+    /// <summary>The model of <paramref name="variant"/> as the trainer builds it (seeded, in training mode), its Adam and its metric.</summary>
+    internal static (TrainConfig Config, nn.Module<Tensor, Tensor> Model, OptimizerHelper Adam, Metric Metric) Build(string variant)
+    {
+        var task = TaskRegistry.Get("psmnist");
+        var parts = variant.Split(':');
+        var config = task.Defaults(parts[0]);
+        if (parts.Length > 1) config = config with { Mode = parts[1] };
+        config.Validate();
+        manual_seed(config.Seed); // as the trainer seeds before building
+        var model = task.Build(config);
+        model.train();
+        return (config, model, optim.Adam(model.parameters(), config.LearningRate), task.Metric);
     }
 
     /// <summary>The configuration the model was built from: the task's defaults, the mode as the variant says.</summary>
