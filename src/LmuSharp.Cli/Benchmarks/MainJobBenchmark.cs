@@ -16,7 +16,7 @@ static class MainJobBenchmark
 
     public static BenchTable Run(bool quick)
     {
-        int samples = quick ? 5_000 : 50_000;
+        int samples = quick ? 2_000 : 50_000;
         int threadsBefore = torch.get_num_threads();
         double peak = 2 * FmaPeak.Gflops(1 << 20, quick ? 5 : 20); // two cores, each at its measured peak
         var rows = new List<BenchRow>();

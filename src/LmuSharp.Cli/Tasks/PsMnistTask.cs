@@ -34,16 +34,16 @@ sealed class PsMnistTask : ITask
 
     public nn.Module<Tensor, Tensor> Build(TrainConfig config) => config.Model switch
     {
-        "lmu-parallel" => new SequenceClassifier(new Lmu(
-            new LmuOptions(1, config.Order, config.Theta) { Hidden = HiddenCell.Linear, HiddenSize = config.Hidden, HiddenActivation = Activation.Relu, UseBias = true },
-            ParseMode(config.Mode)), config.Hidden, 10, config.Dropout),
+        // The memory (no hidden cell), dropout on it, the dense ReLU layer of 346, dropout, the classifier.
+        "lmu-parallel" => new SequenceClassifier(new Lmu(new LmuOptions(1, config.Order, config.Theta) { UseBias = true }, ParseMode(config.Mode)),
+            10, config.Dropout, dense: config.Hidden, memoryDropout: config.MemoryDropout),
         "lmu" or "lmu-no-feedback" => new SequenceClassifier(InitialiseAsPublished(new Lmu(
             new LmuOptions(1, config.Order, config.Theta)
             {
                 Hidden = HiddenCell.Rnn, HiddenSize = config.Hidden, HiddenActivation = Activation.Tanh, InputToHidden = true,
                 HiddenToMemory = config.Model == "lmu", MemoryToMemory = config.Model == "lmu",
             }, ParseMode(config.Mode))),
-            config.Hidden, 10, config.Dropout),
+            10, config.Dropout),
         _ => throw UnknownModel(config.Model),
     };
 

@@ -57,12 +57,12 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         }
         long parameters = model.parameters().Sum(p => p.numel());
         console.MarkupLine($"[bold]{task.Name}[/] · {config.Model} · {parameters:N0} parameters · {data.Train.Count:N0} train / {data.Validation.Count:N0} validation / {data.Test.Count:N0} test samples");
+        _clock.Start(); // the one-time precomputation counts as training time
         using var precomputed = Precompute(model, data);
         if (precomputed is not null) data = precomputed;
         Func<Tensor, Tensor> forward = precomputed is null ? model.forward : ((IPrecomputableInput)model).ForwardPrecomputed;
         AtomicFile.WriteAllText(Path.Combine(output, "config.json"), JsonSerializer.Serialize(config, JsonOptions.Indented));
 
-        _clock.Start();
         bool interrupted = false;
         console.Progress()
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
