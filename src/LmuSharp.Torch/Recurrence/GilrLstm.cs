@@ -85,13 +85,12 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
         long time = projection.size(1);
         var gilr0 = state?.Gilr ?? Zeros(projection);
         var cell0 = state?.Cell ?? Zeros(projection);
-        var parts = projection.split([hidden, hidden, 4L * hidden], -1);
-        var (a, x) = Gilr.Coefficients(parts[0], parts[1]);
+        var (a, x) = Coefficients(projection, hidden);
         var htilde = LinearRecurrence.apply(x, a, state?.Gilr);
         var htildeLast = time > 0 ? htilde.select(1, -1) : gilr0.alias();
         var previous = cat([gilr0.unsqueeze(1), htilde.narrow(1, 0, Math.Max(time - 1, 0))], 1); // h̃_{t-1}
-        var (f, i, o, z) = Gates(parts[2] + gilr_gates.forward(previous));
-        var c = LinearRecurrence.apply(i * z, f, cell0);
+        var (f, iz, o) = Gates(projection.narrow(-1, 2L * hidden, 4L * hidden) + gilr_gates.forward(previous));
+        var c = LinearRecurrence.apply(iz, f, cell0);
         var cellLast = time > 0 ? c.select(1, -1) : cell0.alias();
         var h = o * c;
         return (h.MoveToOuterDisposeScope(), new GilrLstmState(htildeLast.MoveToOuterDisposeScope(), cellLast.MoveToOuterDisposeScope()));
@@ -109,8 +108,8 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
         var gilr0 = state?.Gilr ?? Zeros(input);
         var cell0 = state?.Cell ?? Zeros(input);
         var (htilde, _) = gilr.step(input, gilr0);
-        var (f, i, o, z) = Gates(input_gates.forward(input) + gilr_gates.forward(gilr0));
-        var c = f * cell0 + i * z;
+        var (f, iz, o) = Gates(input_gates.forward(input) + gilr_gates.forward(gilr0));
+        var c = f * cell0 + iz;
         var h = o * c;
         return (h.MoveToOuterDisposeScope(), new GilrLstmState(htilde.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope()));
     }
@@ -131,11 +130,31 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
         bias.narrow(0, Options.HiddenSize, Options.HiddenSize).copy_(-forget);
     }
 
-    /// <summary>f, i, o = σ(·), z = tanh(·) of the pre-activations V x + U h̃_prev + b [..., 4·hidden].</summary>
-    static (Tensor F, Tensor I, Tensor O, Tensor Z) Gates(Tensor pre)
+    /// <summary>
+    /// The GILR coefficients a = σ(p_g), x = (1 − a) ⊙ tanh(p_c) from a projection [..., 6·hidden]: one fused pass
+    /// (<see cref="GilrCoefficientsFunction"/>) on the CPU, tensor operations elsewhere.
+    /// </summary>
+    static (Tensor A, Tensor X) Coefficients(Tensor projection, int hidden)
     {
-        var parts = pre.chunk(4, -1);
-        return (parts[0].sigmoid(), parts[1].sigmoid(), parts[2].sigmoid(), parts[3].tanh());
+        if (projection.device_type != DeviceType.CPU)
+            return Gilr.Coefficients(projection.narrow(-1, 0, hidden), projection.narrow(-1, hidden, hidden));
+        var ax = GilrCoefficientsFunction.apply(projection.contiguous(), hidden);
+        return (ax[0], ax[1]);
+    }
+
+    /// <summary>
+    /// f = σ(q_f), i ⊙ z = σ(q_i) ⊙ tanh(q_z), o = σ(q_o) from the pre-activations q = V x + U h̃_prev + b [..., 4·hidden]:
+    /// one fused pass (<see cref="LstmGatesFunction"/>) on the CPU, tensor operations elsewhere.
+    /// </summary>
+    static (Tensor F, Tensor Iz, Tensor O) Gates(Tensor pre)
+    {
+        if (pre.device_type != DeviceType.CPU)
+        {
+            var parts = pre.chunk(4, -1);
+            return (parts[0].sigmoid(), parts[1].sigmoid() * parts[3].tanh(), parts[2].sigmoid());
+        }
+        var gates = LstmGatesFunction.apply(pre.contiguous());
+        return (gates[0], gates[1], gates[2]);
     }
 
     void CheckState(Tensor input, GilrLstmState? state)
