@@ -14,9 +14,11 @@ static class LongTwoBBenchmark
     /// <summary>The million-step iteration's bars: time and peak resident memory.</summary>
     const double MaxSeconds = 10, MaxGigabytes = 3;
 
+    const int Million = 1_048_576;
+
     public static BenchTable Run(bool quick)
     {
-        int[] lengths = quick ? [65_536] : [65_536, 1_048_576];
+        int[] lengths = quick ? [65_536] : [65_536, Million];
         var rows = new List<BenchRow>();
         var findings = new List<BenchFinding>();
         long parameters = 0;
@@ -32,10 +34,12 @@ static class LongTwoBBenchmark
             double cpuSeconds = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / (m.Runs + 1);
             double? gigabytes = peakKnown ? PeakMemory.Bytes() / 1e9 : null;
             rows.Add(new("", $"T = {length:N0}", [m.Median, cpuSeconds, 1e6 * m.Median / length, gigabytes, m.Runs]));
-            if (length != 1_048_576) continue;
-            findings.Add(new("million_seconds", "seconds per iteration at 1,048,576 steps", m.Median, "s", $"≤ {MaxSeconds} s", m.Median <= MaxSeconds));
+            if (length != lengths[^1]) continue;
+            // The bars hold at a million steps; a --quick run reports its longest length unjudged.
+            bool judged = length == Million;
+            findings.Add(new("seconds", $"seconds per iteration at {length:N0} steps", m.Median, "s", $"≤ {MaxSeconds} s at {Million:N0} steps", judged ? m.Median <= MaxSeconds : null));
             if (gigabytes is { } gb)
-                findings.Add(new("million_peak_gb", "peak resident memory at 1,048,576 steps", gb, "GB", $"≤ {MaxGigabytes} GB", gb <= MaxGigabytes));
+                findings.Add(new("peak_gb", $"peak resident memory at {length:N0} steps", gb, "GB", $"≤ {MaxGigabytes} GB at {Million:N0} steps", judged ? gb <= MaxGigabytes : null));
         }
         return new BenchTable(Name, "problem 2b training iteration (forward + backward + Adam), GILR-LSTM, batch 1",
             $"2 layers of 64 units, {parameters:N0} parameters, float32, Adam; the model `lmu train long-2b` builds (one-hot inputs gathered, checkpointed over time chunks)",
