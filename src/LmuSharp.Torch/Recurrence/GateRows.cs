@@ -49,32 +49,36 @@ internal static class GateRows
         }
     }
 
-    /// <summary>LSTM gates from q = [q_f, q_i, q_o, q_z]: f = σ(q_f), i ⊙ z = σ(q_i) ⊙ tanh(q_z), o = σ(q_o).</summary>
-    public static void Gates<T>(ReadOnlySpan<T> pre, Span<T> f, Span<T> iz, Span<T> o, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// LSTM gates from q = p + u = [q_f, q_i, q_o, q_z] (p: the input's projection, u: U h̃_prev): f = σ(q_f),
+    /// i ⊙ z = σ(q_i) ⊙ tanh(q_z), o = σ(q_o); the activations [f, i, o, z] are left in <paramref name="act"/>.
+    /// </summary>
+    public static void Gates<T>(ReadOnlySpan<T> p, ReadOnlySpan<T> u, Span<T> act, Span<T> f, Span<T> iz, Span<T> o)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = f.Length;
-        TensorPrimitives.Sigmoid(pre[..n], f);
-        TensorPrimitives.Sigmoid(pre.Slice(n, n), iz);
-        TensorPrimitives.Sigmoid(pre.Slice(2 * n, n), o);
-        TensorPrimitives.Tanh(pre.Slice(3 * n, n), scratch);
-        TensorPrimitives.Multiply(iz, scratch, iz);
+        TensorPrimitives.Add(p, u, act);
+        TensorPrimitives.Sigmoid(act[..(3 * n)], act[..(3 * n)]);
+        TensorPrimitives.Tanh(act.Slice(3 * n, n), act.Slice(3 * n, n));
+        act[..n].CopyTo(f);
+        TensorPrimitives.Multiply(act.Slice(n, n), act.Slice(3 * n, n), iz);
+        act.Slice(2 * n, n).CopyTo(o);
     }
 
     /// <summary>
-    /// Backward of <see cref="Gates{T}"/> from ∂L/∂f, ∂L/∂(i ⊙ z), ∂L/∂o into ∂L/∂q (gates recomputed from q):
+    /// Backward of <see cref="Gates{T}"/> from ∂L/∂f, ∂L/∂(i ⊙ z), ∂L/∂o and the activations [f, i, o, z] into ∂L/∂q:
     /// ∂L/∂q_f = f(1 − f) ∂L/∂f, ∂L/∂q_i = i(1 − i) z ∂L/∂(iz), ∂L/∂q_o = o(1 − o) ∂L/∂o, ∂L/∂q_z = (1 − z²) i ∂L/∂(iz).
     /// </summary>
-    public static void GatesBackward<T>(ReadOnlySpan<T> pre, ReadOnlySpan<T> gradF, ReadOnlySpan<T> gradIz, ReadOnlySpan<T> gradO, Span<T> gradPre)
+    public static void GatesBackward<T>(ReadOnlySpan<T> act, ReadOnlySpan<T> gradF, ReadOnlySpan<T> gradIz, ReadOnlySpan<T> gradO, Span<T> gradQ)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = gradF.Length;
-        TensorPrimitives.Sigmoid(pre[..(3 * n)], gradPre[..(3 * n)]); // f, i, o
-        TensorPrimitives.Tanh(pre.Slice(3 * n, n), gradPre.Slice(3 * n, n)); // z
-        Span<T> gf = gradPre[..n], gi = gradPre.Slice(n, n), go = gradPre.Slice(2 * n, n), gz = gradPre.Slice(3 * n, n);
+        ReadOnlySpan<T> fs = act[..n], js = act.Slice(n, n), os = act.Slice(2 * n, n), zs = act.Slice(3 * n, n);
+        Span<T> gf = gradQ[..n], gi = gradQ.Slice(n, n), go = gradQ.Slice(2 * n, n), gz = gradQ.Slice(3 * n, n);
         int j = 0;
         for (; j <= n - Vector<T>.Count; j += Vector<T>.Count)
         {
-            Vector<T> f = new(gf[j..]), i = new(gi[j..]), o = new(go[j..]), z = new(gz[j..]), giz = new(gradIz[j..]);
+            Vector<T> f = new(fs[j..]), i = new(js[j..]), o = new(os[j..]), z = new(zs[j..]), giz = new(gradIz[j..]);
             (f * (Vector<T>.One - f) * new Vector<T>(gradF[j..])).CopyTo(gf[j..]);
             (i * (Vector<T>.One - i) * z * giz).CopyTo(gi[j..]);
             (o * (Vector<T>.One - o) * new Vector<T>(gradO[j..])).CopyTo(go[j..]);
@@ -82,7 +86,7 @@ internal static class GateRows
         }
         for (; j < n; j++)
         {
-            T f = gf[j], i = gi[j], o = go[j], z = gz[j];
+            T f = fs[j], i = js[j], o = os[j], z = zs[j];
             gf[j] = f * (T.One - f) * gradF[j];
             gi[j] = i * (T.One - i) * z * gradIz[j];
             go[j] = o * (T.One - o) * gradO[j];

@@ -9,7 +9,7 @@ namespace LmuSharp.Torch.Recurrence;
 /// Autograd function of the GILR coefficients a = σ(p_g), x = (1 − a) ⊙ tanh(p_c) in one pass (<see cref="GateRows"/>).
 /// Arguments: the projection p [..., width] (contiguous CPU, float32 or float64) whose columns [0, hidden) are p_g and
 /// [hidden, 2·hidden) are p_c, and hidden. Returns a and x [..., hidden]. Backward recomputes σ and tanh from p and
-/// returns ∂L/∂p with the other columns zero.
+/// returns ∂L/∂p with the other columns zero (written in the same pass).
 /// </summary>
 internal sealed class GilrCoefficientsFunction : MultiTensorFunction<GilrCoefficientsFunction>
 {
@@ -40,7 +40,7 @@ internal sealed class GilrCoefficientsFunction : MultiTensorFunction<GilrCoeffic
             int hidden = (int)ctx.get_data("hidden");
             using var gradA = gradOutputs[0].contiguous();
             using var gradX = gradOutputs[1].contiguous();
-            var gradP = zeros_like(p);
+            var gradP = empty_like(p); // every row written, the other columns zeroed
             if (p.dtype == ScalarType.Float32) Backward<float>(p, gradA, gradX, gradP, hidden);
             else Backward<double>(p, gradA, gradX, gradP, hidden);
             return [gradP, null!];
@@ -65,7 +65,10 @@ internal sealed class GilrCoefficientsFunction : MultiTensorFunction<GilrCoeffic
         long rows = gradA.numel() / Math.Max(n, 1), width = p.size(-1);
         T* pp = Pointer<T>(p), ga = Pointer<T>(gradA), gx = Pointer<T>(gradX), gp = Pointer<T>(gradP);
         for (long r = 0; r < rows; r++)
+        {
             GateRows.CoefficientsBackward<T>(new(pp + r * width, n), new(pp + r * width + n, n), new(ga + r * n, n), new(gx + r * n, n),
                 new(gp + r * width, n), new(gp + r * width + n, n));
+            new Span<T>(gp + r * width + 2 * n, (int)(width - 2 * n)).Clear();
+        }
     }
 }

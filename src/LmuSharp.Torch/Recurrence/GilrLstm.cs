@@ -88,8 +88,8 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
         var (a, x) = Coefficients(projection, hidden);
         var htilde = LinearRecurrence.apply(x, a, state?.Gilr);
         var htildeLast = time > 0 ? htilde.select(1, -1) : gilr0.alias();
-        var previous = cat([gilr0.unsqueeze(1), htilde.narrow(1, 0, Math.Max(time - 1, 0))], 1); // h̃_{t-1}
-        var (f, iz, o) = Gates(projection.narrow(-1, 2L * hidden, 4L * hidden) + gilr_gates.forward(previous));
+        var previous = time > 0 ? cat([gilr0.unsqueeze(1), htilde.narrow(1, 0, time - 1)], 1) : htilde; // h̃_{t-1}
+        var (f, iz, o) = Gates(projection, 2 * hidden, gilr_gates.forward(previous));
         var c = LinearRecurrence.apply(iz, f, cell0);
         var cellLast = time > 0 ? c.select(1, -1) : cell0.alias();
         var h = o * c;
@@ -108,7 +108,7 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
         var gilr0 = state?.Gilr ?? Zeros(input);
         var cell0 = state?.Cell ?? Zeros(input);
         var (htilde, _) = gilr.step(input, gilr0);
-        var (f, iz, o) = Gates(input_gates.forward(input) + gilr_gates.forward(gilr0));
+        var (f, iz, o) = Gates(input_gates.forward(input), 0, gilr_gates.forward(gilr0));
         var c = f * cell0 + iz;
         var h = o * c;
         return (h.MoveToOuterDisposeScope(), new GilrLstmState(htilde.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope()));
@@ -143,17 +143,18 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
     }
 
     /// <summary>
-    /// f = σ(q_f), i ⊙ z = σ(q_i) ⊙ tanh(q_z), o = σ(q_o) from the pre-activations q = V x + U h̃_prev + b [..., 4·hidden]:
-    /// one fused pass (<see cref="LstmGatesFunction"/>) on the CPU, tensor operations elsewhere.
+    /// f = σ(q_f), i ⊙ z = σ(q_i) ⊙ tanh(q_z), o = σ(q_o) from q = p[..., offset : offset + 4·hidden] + u, where p holds
+    /// V x + b and u = U h̃_prev [..., 4·hidden]: one fused pass (<see cref="LstmGatesFunction"/>) on the CPU, tensor
+    /// operations elsewhere.
     /// </summary>
-    static (Tensor F, Tensor Iz, Tensor O) Gates(Tensor pre)
+    (Tensor F, Tensor Iz, Tensor O) Gates(Tensor p, int offset, Tensor u)
     {
-        if (pre.device_type != DeviceType.CPU)
+        if (p.device_type != DeviceType.CPU)
         {
-            var parts = pre.chunk(4, -1);
+            var parts = (p.narrow(-1, offset, 4L * Options.HiddenSize) + u).chunk(4, -1);
             return (parts[0].sigmoid(), parts[1].sigmoid() * parts[3].tanh(), parts[2].sigmoid());
         }
-        var gates = LstmGatesFunction.apply(pre.contiguous());
+        var gates = LstmGatesFunction.apply(p.contiguous(), offset, u.contiguous());
         return (gates[0], gates[1], gates[2]);
     }
 
