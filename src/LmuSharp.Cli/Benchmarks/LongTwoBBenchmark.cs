@@ -28,8 +28,8 @@ static class LongTwoBBenchmark
             parameters = step.Parameters;
             bool peakKnown = PeakMemory.Reset();
             var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-            // One untimed iteration (JIT, allocator), then a few timed ones: an iteration at a million steps takes seconds.
-            var m = Timing.Measure(step, new Budget(1, quick ? 1 : 3, 0));
+            // One untimed iteration (JIT, allocator), then up to 3 timed ones within a minute: an iteration at a million steps takes seconds.
+            var m = Timing.Measure(step, new Budget(1, quick ? 1 : 3, 60));
             // CPU seconds per iteration (warm-up included) tell the work apart from waiting on a shared machine.
             double cpuSeconds = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / (m.Runs + 1);
             double? gigabytes = peakKnown ? PeakMemory.Bytes() / 1e9 : null;
