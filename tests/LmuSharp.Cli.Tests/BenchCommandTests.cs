@@ -11,7 +11,7 @@ namespace LmuSharp.Cli.Tests;
 /// </summary>
 public class BenchCommandTests
 {
-    static readonly string[] Tables = ["main-job", "train-step", "memory", "scan", "runtime", "linear-rnn"];
+    static readonly string[] Tables = ["main-job", "train-step", "memory", "scan", "runtime", "linear-rnn", "long-2b"];
 
     [Fact]
     public void Quick_bench_measures_every_table_and_writes_json_and_charts()
@@ -78,6 +78,10 @@ public class BenchCommandTests
         var byLabel = runtime.GetProperty("rows").EnumerateArray().Where(r => r.GetProperty("group").GetString() == "psMNIST")
             .ToDictionary(r => r.GetProperty("label").GetString()!, r => r.GetProperty("us_per_step").GetDouble());
         Assert.Equal(byLabel["TorchSharp step, 1 stream"] / byLabel["runtime, 1 stream"], Finding(runtime, "speedup_psMNIST_1"), 6);
+
+        var longRow = Assert.Single(tables["long-2b"].GetProperty("rows").EnumerateArray()); // --quick: 65,536 steps only
+        Assert.Equal(longRow.GetProperty("seconds_per_iteration").GetDouble(), Finding(tables["long-2b"], "seconds"), 9);
+        Assert.Equal(1e6 * longRow.GetProperty("seconds_per_iteration").GetDouble() / 65_536, longRow.GetProperty("us_per_step").GetDouble(), 6);
     }
 
     [Fact]

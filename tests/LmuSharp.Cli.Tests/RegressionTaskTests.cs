@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TorchSharp;
 
 namespace LmuSharp.Cli.Tests;
 
@@ -62,6 +63,29 @@ public class RegressionTaskTests
 
 public class LongTwoBTaskTests
 {
+    [Fact]
+    public void The_checkpointed_batch_gives_the_logits_and_gradients_of_its_sequences_run_one_by_one()
+    {
+        // Chunks hold 2,048 steps × sequences: 8 sequences of 600 steps run checkpointed in chunks of 256 steps,
+        // each sequence alone (600 ≤ 2,048) runs in one graph. Same model, same data: same logits and gradients.
+        var task = new LmuSharp.Cli.Tasks.LongTwoBTask();
+        var config = task.Defaults("gilr-lstm") with { Length = 600, TrainSamples = 8, Hidden = 8 };
+        torch.manual_seed(3);
+        using var model = task.Build(config);
+        using var data = task.Load(config, null, _ => { });
+        var (x, y) = (data.Train.Inputs, data.Train.Targets);
+        var parameters = model.parameters().ToArray();
+
+        var batchLogits = model.forward(x);
+        var batchGrads = torch.autograd.grad([torch.nn.functional.cross_entropy(batchLogits, y, reduction: torch.nn.Reduction.Sum)], parameters);
+        var oneLogits = torch.cat(Enumerable.Range(0, 8).Select(n => model.forward(x.narrow(0, n, 1))).ToArray(), 0);
+        var oneGrads = torch.autograd.grad([torch.nn.functional.cross_entropy(oneLogits, y, reduction: torch.nn.Reduction.Sum)], parameters);
+
+        Assert.True(batchLogits.allclose(oneLogits, rtol: 1e-4, atol: 1e-5));
+        for (int i = 0; i < parameters.Length; i++)
+            Assert.True(batchGrads[i].allclose(oneGrads[i], rtol: 1e-3, atol: 1e-5), $"parameter {i}: max difference {(batchGrads[i] - oneGrads[i]).abs().max().item<float>()}");
+    }
+
     [Fact]
     public void Gilr_lstm_learns_problem_2b_at_a_short_length()
     {

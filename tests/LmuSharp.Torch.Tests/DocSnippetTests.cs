@@ -96,6 +96,16 @@ public class DocSnippetTests
             Assert.Equal(new long[] { 2, 5, 64 }, output.shape);
             Assert.Equal(new long[] { 2, 64 }, h.shape);
         },
+        ["recurrence-million-steps"] = _ =>
+        {
+            var tokens = randint(0, 128, [2, 5000]);
+            var embedding = randn(128, 64, requires_grad: true);
+            var (last, layer) = RecurrenceMillionSteps.Run(tokens, embedding);
+            var (plain, _) = layer.call(embedding.index_select(0, tokens.flatten()).view(2, 5000, 64), null);
+            Assert.True(last.allclose(plain.select(1, -1), rtol: 1e-4, atol: 1e-5)); // the layer on the embedded inputs, in one graph
+            last.sum().backward();
+            Assert.NotNull(embedding.grad);
+        },
     };
 
     /// <summary>Every ```csharp block of README.md and docs/*.md: (document relative to the root, snippet name).</summary>

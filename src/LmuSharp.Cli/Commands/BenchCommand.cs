@@ -16,6 +16,7 @@ static class BenchCommand
         (ScanBenchmark.Name, "linear recurrence scan throughput vs memory copy and per-step TorchSharp ops", ScanBenchmark.Run),
         (RuntimeBenchmark.Name, "streaming runtime step vs TorchSharp step; memory-update GFLOP/s vs FMA peak", RuntimeBenchmark.Run),
         (LinearRnnBenchmark.Name, "SRU, QRNN-2, QRNN-10, GILR-LSTM stepped vs on the scan kernel (Martin & Cundy's table)", LinearRnnBenchmark.Run),
+        (LongTwoBBenchmark.Name, "problem 2b training iteration at 65,536 and 1,048,576 steps: time and peak resident memory", LongTwoBBenchmark.Run),
     ];
 
     public static Command Create()

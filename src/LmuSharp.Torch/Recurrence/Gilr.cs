@@ -89,12 +89,18 @@ public sealed class Gilr : nn.Module<Tensor, Tensor?, (Tensor Output, Tensor Sta
     }
 
     /// <summary>The recurrence's coefficients for inputs of any leading shape: a = g, x = (1 − g) ⊙ i.</summary>
-    internal (Tensor A, Tensor X) Coefficients(Tensor input)
+    internal (Tensor A, Tensor X) Coefficients(Tensor input) => Coefficients(gate.forward(input), candidate.forward(input));
+
+    /// <summary>a = g = σ(gatePre), x = (1 − g) ⊙ tanh(candidatePre), from the pre-activations W_g x + b_g and W_i x + b_i.</summary>
+    internal static (Tensor A, Tensor X) Coefficients(Tensor gatePre, Tensor candidatePre)
     {
-        var g = gate.forward(input).sigmoid();
-        var i = candidate.forward(input).tanh();
-        return (g, (1 - g) * i);
+        var g = gatePre.sigmoid();
+        return (g, (1 - g) * candidatePre.tanh());
     }
+
+    /// <summary>[W_g; W_i] [2·hidden, input] and [b_g; b_i]: both input maps as one.</summary>
+    internal (Tensor Weight, Tensor Bias) InputMap() =>
+        (cat([gate.weight!, candidate.weight!], 0), cat([gate.bias!, candidate.bias!], 0));
 
     Tensor Zeros(Tensor input) => zeros(input.size(0), Options.HiddenSize, dtype: input.dtype, device: input.device);
 }

@@ -52,15 +52,45 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
     /// <returns>All h_t [batch, time, hiddenSize] and the final state (h̃_T, c_T) (the initial state when time is 0).</returns>
     public override (Tensor Output, GilrLstmState State) forward(Tensor input, GilrLstmState? state)
     {
-        CheckState(input, state, sequence: true);
+        LayerChecks.Input(input, Options.InputSize, sequence: true);
+        using var projection = project(input);
+        return forward_projected(projection, state);
+    }
+
+    /// <summary>
+    /// Everything the layer computes from x alone, for inputs of any leading shape: the pre-activations
+    /// [W_g x + b_g, W_i x + b_i, V x + b] of the GILR gate, the GILR candidate and the gates f, i, o, z, as
+    /// [..., 6·hiddenSize]. For inputs drawn from a small vocabulary (one-hot or embedded tokens), project the
+    /// vocabulary once and gather its rows per step: the same values as projecting every step, for a fraction of the work.
+    /// </summary>
+    /// <param name="input">x [..., inputSize].</param>
+    public Tensor project(Tensor input)
+    {
         using var scope = NewDisposeScope();
-        long time = input.size(1);
-        var gilr0 = state?.Gilr ?? Zeros(input);
-        var cell0 = state?.Cell ?? Zeros(input);
-        var (htilde, htildeLast) = gilr.forward(input, state?.Gilr);
-        var previous = cat([gilr0.unsqueeze(1), htilde.narrow(1, 0, Math.Max(time - 1, 0))], 1); // h̃_{t-1}
-        var (f, i, o, z) = Gates(input, previous);
-        var c = LinearRecurrence.apply(i * z, f, cell0);
+        var (weight, bias) = gilr.InputMap();
+        var projection = nn.functional.linear(input, cat([weight, input_gates.weight!], 0), cat([bias, input_gates.bias!], 0));
+        return projection.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs the layer over a whole sequence from its input's <see cref="project"/>ion: the same as <see cref="forward"/> on that input.</summary>
+    /// <param name="projection"><see cref="project"/>(x) [batch, time, 6·hiddenSize].</param>
+    /// <param name="state">(h̃_0, c_0), each [batch, hiddenSize]; zero when null.</param>
+    /// <returns>All h_t [batch, time, hiddenSize] and the final state (h̃_T, c_T) (the initial state when time is 0).</returns>
+    public (Tensor Output, GilrLstmState State) forward_projected(Tensor projection, GilrLstmState? state)
+    {
+        int hidden = Options.HiddenSize;
+        LayerChecks.Input(projection, 6 * hidden, sequence: true, nameof(projection));
+        CheckState(projection, state);
+        using var scope = NewDisposeScope();
+        long time = projection.size(1);
+        var gilr0 = state?.Gilr ?? Zeros(projection);
+        var cell0 = state?.Cell ?? Zeros(projection);
+        var (a, x) = Coefficients(projection, hidden);
+        var htilde = LinearRecurrence.apply(x, a, state?.Gilr);
+        var htildeLast = time > 0 ? htilde.select(1, -1) : gilr0.alias();
+        var previous = time > 0 ? cat([gilr0.unsqueeze(1), htilde.narrow(1, 0, time - 1)], 1) : htilde; // h̃_{t-1}
+        var (f, iz, o) = Gates(projection, 2 * hidden, gilr_gates.forward(previous));
+        var c = LinearRecurrence.apply(iz, f, cell0);
         var cellLast = time > 0 ? c.select(1, -1) : cell0.alias();
         var h = o * c;
         return (h.MoveToOuterDisposeScope(), new GilrLstmState(htildeLast.MoveToOuterDisposeScope(), cellLast.MoveToOuterDisposeScope()));
@@ -72,13 +102,14 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
     /// <returns>h_t [batch, hiddenSize] and the next state (h̃_t, c_t).</returns>
     public (Tensor Output, GilrLstmState State) step(Tensor input, GilrLstmState? state)
     {
-        CheckState(input, state, sequence: false);
+        LayerChecks.Input(input, Options.InputSize, sequence: false);
+        CheckState(input, state);
         using var scope = NewDisposeScope();
         var gilr0 = state?.Gilr ?? Zeros(input);
         var cell0 = state?.Cell ?? Zeros(input);
         var (htilde, _) = gilr.step(input, gilr0);
-        var (f, i, o, z) = Gates(input, gilr0);
-        var c = f * cell0 + i * z;
+        var (f, iz, o) = Gates(input_gates.forward(input), 0, gilr_gates.forward(gilr0));
+        var c = f * cell0 + iz;
         var h = o * c;
         return (h.MoveToOuterDisposeScope(), new GilrLstmState(htilde.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope()));
     }
@@ -99,17 +130,36 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
         bias.narrow(0, Options.HiddenSize, Options.HiddenSize).copy_(-forget);
     }
 
-    /// <summary>f, i, o = σ(·), z = tanh(·) of V x + U h̃_prev + b, for inputs of any leading shape.</summary>
-    (Tensor F, Tensor I, Tensor O, Tensor Z) Gates(Tensor input, Tensor previousGilr)
+    /// <summary>
+    /// The GILR coefficients a = σ(p_g), x = (1 − a) ⊙ tanh(p_c) from a projection [..., 6·hidden]: one fused pass
+    /// (<see cref="GilrCoefficientsFunction"/>) on the CPU, tensor operations elsewhere.
+    /// </summary>
+    static (Tensor A, Tensor X) Coefficients(Tensor projection, int hidden)
     {
-        var pre = input_gates.forward(input) + gilr_gates.forward(previousGilr);
-        var parts = pre.chunk(4, -1);
-        return (parts[0].sigmoid(), parts[1].sigmoid(), parts[2].sigmoid(), parts[3].tanh());
+        if (projection.device_type != DeviceType.CPU)
+            return Gilr.Coefficients(projection.narrow(-1, 0, hidden), projection.narrow(-1, hidden, hidden));
+        var ax = GilrCoefficientsFunction.apply(projection.contiguous(), hidden);
+        return (ax[0], ax[1]);
     }
 
-    void CheckState(Tensor input, GilrLstmState? state, bool sequence)
+    /// <summary>
+    /// f = σ(q_f), i ⊙ z = σ(q_i) ⊙ tanh(q_z), o = σ(q_o) from q = p[..., offset : offset + 4·hidden] + u, where p holds
+    /// V x + b and u = U h̃_prev [..., 4·hidden]: one fused pass (<see cref="LstmGatesFunction"/>) on the CPU, tensor
+    /// operations elsewhere.
+    /// </summary>
+    (Tensor F, Tensor Iz, Tensor O) Gates(Tensor p, int offset, Tensor u)
     {
-        LayerChecks.Input(input, Options.InputSize, sequence);
+        if (p.device_type != DeviceType.CPU)
+        {
+            var parts = (p.narrow(-1, offset, 4L * Options.HiddenSize) + u).chunk(4, -1);
+            return (parts[0].sigmoid(), parts[1].sigmoid() * parts[3].tanh(), parts[2].sigmoid());
+        }
+        var gates = LstmGatesFunction.apply(p.contiguous(), offset, u.contiguous());
+        return (gates[0], gates[1], gates[2]);
+    }
+
+    void CheckState(Tensor input, GilrLstmState? state)
+    {
         if (state is not { } s) return;
         ArgumentNullException.ThrowIfNull(s.Gilr, "state.Gilr");
         ArgumentNullException.ThrowIfNull(s.Cell, "state.Cell");
