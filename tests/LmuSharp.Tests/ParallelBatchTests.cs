@@ -8,7 +8,7 @@ namespace LmuSharp.Tests;
 /// </summary>
 public class ParallelBatchTests
 {
-    const int Steps = 150;
+    const int Steps = 60;
 
     static LmuModel Model(string architecture)
     {
