@@ -38,36 +38,3 @@ public class WorkerPoolTests
         Assert.Equal(5, finished);
     }
 }
-
-/// <summary>Allocation counts over the whole process, so run alone.</summary>
-[CollectionDefinition(nameof(ParallelBatchAllocationTests), DisableParallelization = true)]
-public class ParallelBatchAllocationCollection;
-
-[Collection(nameof(ParallelBatchAllocationTests))]
-public class ParallelBatchAllocationTests
-{
-    [Fact]
-    public void Steps_on_three_threads_allocate_nothing_on_any_thread()
-    {
-        var b = RuntimeTests.Architectures["stack: lmu_cell lstm → parallel_lmu → gilr → dense"]();
-        var model = LmuModel.FromWeights(b.Weights, b.Metadata);
-        using var batch = model.CreateBatch(9, 3);
-        var x = Enumerable.Range(0, 9 * model.InputSize).Select(i => 0.1f * (i % 7) - 0.3f).ToArray();
-        var y = new float[9 * model.OutputSize];
-        for (int t = 0; t < 20; t++) batch.Step(x, y);
-        // As in RuntimeTests: one clean window of 300 steps out of five proves that a step allocates nothing
-        // (a step that allocated would make every window allocate); here counted over all threads.
-        long fewest = long.MaxValue;
-        for (int window = 0; window < 5 && fewest > 0; window++)
-        {
-            long before = GC.GetTotalAllocatedBytes(precise: true);
-            for (int t = 0; t < 300; t++)
-            {
-                batch.Step(x, y);
-                if (t % 100 == 99) Thread.Sleep(1); // let the workers block, so waking them is counted too
-            }
-            fewest = Math.Min(fewest, GC.GetTotalAllocatedBytes(precise: true) - before);
-        }
-        Assert.Equal(0, fewest);
-    }
-}
