@@ -10,7 +10,7 @@ public class RuntimeTests(ITestOutputHelper output)
     const int Steps = 1000;
 
     /// <summary>Every architecture of docs/FORMAT.md, with random weights (input size 3).</summary>
-    static readonly Dictionary<string, Func<RuntimeModelBuilder>> Architectures = new()
+    internal static readonly Dictionary<string, Func<RuntimeModelBuilder>> Architectures = new()
     {
         ["parallel_lmu+dense"] = () => new RuntimeModelBuilder(3, 1).ParallelLmu(2, 12, 30, 9).Dense(4, "identity").Done(),
         ["parallel_lmu tanh, memory-only output"] = () => new RuntimeModelBuilder(3, 2).ParallelLmu(3, 8, 20, 5, "tanh", "tanh", includeInput: false).Done(),

@@ -8,7 +8,7 @@ namespace LmuSharp.Kernels;
 /// fused RNN recurrence kernel. C = A·B over rows of A, with B packed in panels of 16 columns
 /// (panel p holds B[j, 16p .. 16p+15] for j = 0..k−1, contiguously, zero-padded past the last column),
 /// so every kernel streams B sequentially. Hand-written because TensorPrimitives has no matrix product.
-/// Every output element is a single fused-multiply-add chain over j = 0..k−1 in order, whatever the
+/// Every output element is a single fused-multiply-add chain over j = 0..k−1 in order, whatever the vector width and the
 /// block shape, so a row gives bit-identical results alone or inside a batch.
 /// </summary>
 public static unsafe class PackedGemm
@@ -33,8 +33,14 @@ public static unsafe class PackedGemm
         int panels = n / PanelWidth;
         long panel = (long)k * PanelWidth;
         int blocked = rows - rows % BlockRows;
-        // Panel outermost: its k × 64 bytes stay in L1 while every block of rows uses them.
-        for (int p = 0; p < panels; p++)
+        // Panel outermost: its k × 64 bytes stay in L1 while every block of rows uses them. Where 512-bit FMAs are
+        // native, two panels at a time in 512-bit registers (twice the flops per instruction, same sums).
+        int p0 = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; p0 + 2 <= panels; p0 += 2)
+                for (int r = 0; r < blocked; r += BlockRows)
+                    Block6x32(a + r * lda, lda, k, b + p0 * panel, panel, c + r * ldc + p0 * PanelWidth, ldc);
+        for (int p = p0; p < panels; p++)
             for (int r = 0; r < blocked; r += BlockRows)
                 Block6x16(a + r * lda, lda, k, b + p * panel, c + r * ldc + p * PanelWidth, ldc);
         for (int r = blocked; r < rows; r++)
@@ -74,6 +80,39 @@ public static unsafe class PackedGemm
         c30.Store(c); c31.Store(c + 8); c += ldc;
         c40.Store(c); c41.Store(c + 8); c += ldc;
         c50.Store(c); c51.Store(c + 8);
+    }
+
+    /// <summary>Six rows against two consecutive panels (32 columns) in 512-bit registers: twelve independent FMA chains.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Block6x32(float* a, int lda, int k, float* b, long panel, float* c, int ldc)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        float* a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        float* b1 = b + panel;
+        for (int j = 0; j < k; j++, b += PanelWidth, b1 += PanelWidth)
+        {
+            var b0 = Vector512.Load(b);
+            var b2 = Vector512.Load(b1);
+            var x = Vector512.Create(a[j]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b2, c01);
+            x = Vector512.Create(a1[j]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b2, c11);
+            x = Vector512.Create(a2[j]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b2, c21);
+            x = Vector512.Create(a3[j]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b2, c31);
+            x = Vector512.Create(a4[j]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b2, c41);
+            x = Vector512.Create(a5[j]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b2, c51);
+        }
+        c00.Store(c); c01.Store(c + PanelWidth); c += ldc;
+        c10.Store(c); c11.Store(c + PanelWidth); c += ldc;
+        c20.Store(c); c21.Store(c + PanelWidth); c += ldc;
+        c30.Store(c); c31.Store(c + PanelWidth); c += ldc;
+        c40.Store(c); c41.Store(c + PanelWidth); c += ldc;
+        c50.Store(c); c51.Store(c + PanelWidth);
     }
 
     /// <summary>One row against four consecutive panels (64 columns): eight independent FMA chains.</summary>

@@ -6,34 +6,52 @@ namespace LmuSharp.Runtime;
 /// <summary>
 /// Independent streams of one <see cref="LmuModel"/> advanced together: one <see cref="Step"/> call runs
 /// every layer over all streams with batched kernels. Not thread-safe; no allocation per step.
-/// Stream b's result is bit-identical to running it alone in an <see cref="LmuStream"/>.
+/// Stream b's result is bit-identical to running it alone in an <see cref="LmuStream"/>, whatever the
+/// degree of parallelism.
 /// </summary>
-public sealed class LmuBatch
+/// <remarks>
+/// With <c>maxDegreeOfParallelism</c> n &gt; 1 (<see cref="LmuModel.CreateBatch"/>) the streams are split into
+/// min(n, Count) contiguous blocks, each with its own state, stepped by the calling thread and min(n, Count) − 1
+/// worker threads the batch starts and keeps; <see cref="Dispose"/> stops them. Between steps the workers spin
+/// for about 200 µs, then sleep until the next <see cref="Step"/>. With n = 1 (the default) everything runs on the
+/// calling thread and no thread is started, for programs that already run one model per core.
+/// </remarks>
+public sealed class LmuBatch : IDisposable
 {
     const uint Magic = 0x53554D4C; // "LMUS"
     const int HeaderBytes = 4 + 8 + 4;
 
-    readonly Layer[] _layers;
-    readonly float[][][] _state;    // [layer][component][stream × size]
-    readonly float[][][] _scratch;  // [layer][buffer][stream × size]
-    readonly float[][] _activations; // output of each layer but the last, [stream × size]
+    readonly StreamBlock[] _blocks;  // contiguous, in stream order; one per thread
+    readonly WorkerPool? _workers;   // null with one block: the caller steps it alone
     readonly float[] _admitted;      // the inputs with non-finite values zeroed, under NonFiniteInput.Zero
+    nint _x, _y;                     // the pinned inputs and outputs of the step in progress, for the workers
     NonFiniteInput _nonFiniteInputs;
+    bool _disposed;
 
-    internal LmuBatch(LmuModel model, int streams)
+    internal LmuBatch(LmuModel model, int streams, int maxDegreeOfParallelism = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(streams, 1);
         int perStream = LargestBufferPerStream(model);
         if (streams > Array.MaxLength / perStream)
             throw new ArgumentOutOfRangeException(nameof(streams), streams,
                 $"streams must lie in [1, {Array.MaxLength / perStream}] for this model (its largest buffer holds {perStream} floats per stream).");
+        if (maxDegreeOfParallelism == -1) maxDegreeOfParallelism = Environment.ProcessorCount;
+        if (maxDegreeOfParallelism < 1)
+            throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism,
+                "maxDegreeOfParallelism must be ≥ 1 (1: step on the calling thread only), or -1 for one thread per core.");
         Model = model;
         Count = streams;
-        _layers = model.Layers;
-        _state = _layers.Select(l => l.StateSizes.Select(s => new float[checked(streams * s)]).ToArray()).ToArray();
-        _scratch = _layers.Select(l => l.ScratchSizes.Select(s => new float[checked(streams * s)]).ToArray()).ToArray();
-        _activations = _layers.SkipLast(1).Select(l => new float[checked(streams * l.OutputSize)]).ToArray();
+        int blocks = Math.Min(maxDegreeOfParallelism, streams);
+        _blocks = Enumerable.Range(0, blocks).Select(i => BlockOf(model, streams, blocks, i)).ToArray();
+        if (blocks > 1) _workers = new WorkerPool(blocks, StepBlock, nameof(LmuBatch));
         _admitted = new float[streams * model.InputSize];
+    }
+
+    /// <summary>Block i of <paramref name="blocks"/> near-equal contiguous blocks of the streams.</summary>
+    static StreamBlock BlockOf(LmuModel model, int streams, int blocks, int i)
+    {
+        int first = (int)((long)i * streams / blocks), end = (int)((long)(i + 1) * streams / blocks);
+        return new StreamBlock(model.Layers, first, end - first);
     }
 
     static int LargestBufferPerStream(LmuModel model) =>
@@ -44,6 +62,9 @@ public sealed class LmuBatch
 
     /// <summary>The number of streams.</summary>
     public int Count { get; }
+
+    /// <summary>The number of threads that step the streams, the calling thread included: min(maxDegreeOfParallelism, Count).</summary>
+    public int DegreeOfParallelism => _blocks.Length;
 
     /// <summary>The size in bytes of one stream's saved state.</summary>
     public int StateByteCount => HeaderBytes + 4 * Model.StateFloats;
@@ -59,19 +80,30 @@ public sealed class LmuBatch
     /// <param name="inputs">Count × InputSize floats, stream after stream.</param>
     /// <param name="outputs">Receives Count × OutputSize floats, stream after stream.</param>
     /// <exception cref="ArgumentException">A size is wrong, or an input is not finite under <see cref="NonFiniteInput.Throw"/> (no stream advances).</exception>
-    public void Step(ReadOnlySpan<float> inputs, Span<float> outputs)
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    public unsafe void Step(ReadOnlySpan<float> inputs, Span<float> outputs)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (inputs.Length != Count * Model.InputSize)
             throw new ArgumentException($"inputs must hold {Count} × {Model.InputSize} floats, got {inputs.Length}.", nameof(inputs));
         if (outputs.Length != Count * Model.OutputSize)
             throw new ArgumentException($"outputs must hold {Count} × {Model.OutputSize} floats, got {outputs.Length}.", nameof(outputs));
         ReadOnlySpan<float> x = Admit(inputs);
-        for (int i = 0; i < _layers.Length; i++)
+        if (_workers is null) { _blocks[0].Step(x, outputs); return; }
+        fixed (float* px = x, py = outputs)
         {
-            Span<float> y = i == _layers.Length - 1 ? outputs : _activations[i];
-            _layers[i].Step(x, y, _state[i], _scratch[i], Count);
-            x = y;
+            (_x, _y) = ((nint)px, (nint)py);
+            _workers.Run(); // returns once every block is done, so the pointers stay pinned while they are used
         }
+    }
+
+    /// <summary>Steps block i on the inputs and outputs of the step in progress (on whichever thread claimed it).</summary>
+    unsafe void StepBlock(int i)
+    {
+        var block = _blocks[i];
+        int inputs = Model.InputSize, outputs = Model.OutputSize;
+        block.Step(new ReadOnlySpan<float>((float*)_x + (long)block.First * inputs, block.Count * inputs),
+            new Span<float>((float*)_y + (long)block.First * outputs, block.Count * outputs));
     }
 
     /// <summary>The inputs to step with under the non-finite policy; checked before any layer runs, so a refused call changes no state.</summary>
@@ -96,7 +128,7 @@ public sealed class LmuBatch
     /// <summary>Returns every stream to the zero state.</summary>
     public void Reset()
     {
-        foreach (var layer in _state) foreach (var component in layer) Array.Clear(component);
+        foreach (var block in _blocks) block.Reset();
     }
 
     /// <summary>Returns one stream to the zero state.</summary>
@@ -104,7 +136,7 @@ public sealed class LmuBatch
     public void Reset(int stream)
     {
         CheckStream(stream);
-        foreach (var (component, size) in Slices()) component.AsSpan(stream * size, size).Clear();
+        foreach (var component in StateOf(stream)) component.AsSpan().Clear();
     }
 
     /// <summary>One stream's state as bytes (format tag, architecture fingerprint, float count, little-endian floats).</summary>
@@ -127,9 +159,9 @@ public sealed class LmuBatch
         BinaryPrimitives.WriteUInt64LittleEndian(destination[4..], Model.Fingerprint);
         BinaryPrimitives.WriteInt32LittleEndian(destination[12..], Model.StateFloats);
         int at = HeaderBytes;
-        foreach (var (component, size) in Slices())
+        foreach (var component in StateOf(stream))
         {
-            foreach (float value in component.AsSpan(stream * size, size)) { BinaryPrimitives.WriteSingleLittleEndian(destination[at..], value); at += 4; }
+            foreach (float value in component.AsSpan()) { BinaryPrimitives.WriteSingleLittleEndian(destination[at..], value); at += 4; }
         }
     }
 
@@ -145,21 +177,25 @@ public sealed class LmuBatch
         if (BinaryPrimitives.ReadUInt64LittleEndian(state[4..]) != Model.Fingerprint || BinaryPrimitives.ReadInt32LittleEndian(state[12..]) != Model.StateFloats)
             throw new ArgumentException("state was saved from a model of a different architecture.", nameof(state));
         int at = HeaderBytes;
-        foreach (var (component, size) in Slices())
+        foreach (var component in StateOf(stream))
         {
-            var slice = component.AsSpan(stream * size, size);
-            for (int i = 0; i < size; i++, at += 4) slice[i] = BinaryPrimitives.ReadSingleLittleEndian(state[at..]);
+            var slice = component.AsSpan();
+            for (int i = 0; i < slice.Length; i++, at += 4) slice[i] = BinaryPrimitives.ReadSingleLittleEndian(state[at..]);
         }
     }
 
-    IEnumerable<(float[] Component, int Size)> Slices()
-    {
-        for (int l = 0; l < _layers.Length; l++)
-            for (int c = 0; c < _state[l].Length; c++) yield return (_state[l][c], _layers[l].StateSizes[c]);
-    }
+    IEnumerable<ArraySegment<float>> StateOf(int stream) => _blocks.Last(b => b.First <= stream).StateOf(stream);
 
     void CheckStream(int stream)
     {
         if (stream < 0 || stream >= Count) throw new ArgumentOutOfRangeException(nameof(stream), stream, $"stream must lie in [0, {Count - 1}].");
+    }
+
+    /// <summary>Stops the worker threads, if the batch has any (<see cref="DegreeOfParallelism"/> &gt; 1); <see cref="Step"/> then throws,
+    /// while the streams' states can still be saved. Without it, the idle workers of a dropped batch stay blocked (and the batch in memory) until the process ends.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _workers?.Dispose();
     }
 }

@@ -120,7 +120,15 @@ public sealed class LmuModel
 
     /// <summary>Many independent streams advanced together by one <see cref="LmuBatch.Step"/> call.</summary>
     /// <param name="streams">The number of streams, ≥ 1.</param>
-    public LmuBatch CreateBatch(int streams) => new(this, streams);
+    /// <param name="maxDegreeOfParallelism">
+    /// The most threads a step uses, the calling thread included (like <c>ParallelOptions.MaxDegreeOfParallelism</c>):
+    /// 1 (the default) steps every stream on the calling thread and starts no thread; n &gt; 1 splits the streams into
+    /// min(n, streams) blocks stepped in parallel, with bit-identical results; -1 is one thread per core
+    /// (<see cref="Environment.ProcessorCount"/>). Dispose a batch with more than one thread to stop its workers.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="streams"/> &lt; 1 or too many to index, or
+    /// <paramref name="maxDegreeOfParallelism"/> is neither ≥ 1 nor -1.</exception>
+    public LmuBatch CreateBatch(int streams, int maxDegreeOfParallelism = 1) => new(this, streams, maxDegreeOfParallelism);
 
     static ulong Fnv1a(string text)
     {
