@@ -19,6 +19,7 @@ static class LmuApp
         root.Subcommands.Add(CapacityCommand.Create());
         root.Subcommands.Add(SpikingCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
         return root;
     }
 
