@@ -10,6 +10,7 @@ static class DataCommand
     {
         var command = new Command("data", "Write data sets: a synthetic Speech Commands corpus (kws-synth) and a long keyword test stream (kws-stream).");
         command.Subcommands.Add(KwsSynth());
+        command.Subcommands.Add(KwsStreamCommand.Create());
 
         return command;
     }
