@@ -25,7 +25,7 @@ sealed record KwsShape(int Features, int MemoryD, int Order, double Theta, int H
 /// <summary>
 /// The keyword spotter in the spirit of Blouw et al. 2020: log-mel frames, normalised per band, through two parallel
 /// LMU layers (u = W_u x + b_u; M_t = Ā M_{t−1} + B̄ u_t per channel; h = ReLU(W_h vec(M_t) + b_h)), the second read
-/// at the last frame, and a dense head to the 12 classes. The runtime runs the same layers frame by frame, never reset.
+/// at the last frame, and a dense head to the 12 classes. In training the normalised frames are augmented (<see cref="KwsAugment"/>). The runtime runs the same layers frame by frame, never reset.
 /// With int8 quantisation-aware training every matrix product sees fake-quantised int8 weights (per output channel)
 /// and an 8-bit input (one running scale per activation), straight-through; the memory itself stays float.
 /// </summary>
@@ -38,6 +38,7 @@ sealed class KwsModel : nn.Module<Tensor, Tensor>, IExportable, IExportMetadata
     readonly Lmu lmu2;
     readonly Linear head;
     readonly ModuleList<ActivationQuant> quant;
+    readonly KwsAugment augment;
 #pragma warning restore IDE1006
     readonly Dictionary<long, (Tensor Toeplitz, Tensor Last)> _impulses = [];
 
@@ -58,6 +59,7 @@ sealed class KwsModel : nn.Module<Tensor, Tensor>, IExportable, IExportMetadata
         lmu1 = new Lmu(Layer(shape.Features, true));
         lmu2 = new Lmu(Layer(shape.Hidden, false));
         head = nn.Linear(shape.Hidden, shape.Classes);
+        augment = new KwsAugment();
         // inputs of: layer 1's encoder, layer 1's hidden layer, layer 2's encoder, layer 2's hidden layer, the head
         quant = new ModuleList<ActivationQuant>([.. Enumerable.Range(0, 5).Select(i => new ActivationQuant($"q{i}"))]);
         RegisterComponents();
@@ -79,7 +81,7 @@ sealed class KwsModel : nn.Module<Tensor, Tensor>, IExportable, IExportMetadata
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = (input - feature_mean) * feature_scale;
+        var x = augment.forward((input - feature_mean) * feature_scale);
         var logits = Quantized ? QuantizedForward(x) : head.forward(lmu2.forward(lmu1.forward(x, null).Output, null).Output);
         return logits.MoveToOuterDisposeScope();
     }
