@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using NWaves.Filters.Fda;
 using NWaves.Transforms;
 using NWaves.Windows;
@@ -7,7 +8,9 @@ namespace LmuSharp.Audio;
 /// <summary>
 /// Log-mel features, one frame per hop: for the window x[n], n &lt; N, starting at frame·hop,
 /// f_b = ln( Σ_k T_b[k] |FFT(w ⊙ x)[k]|² + floor ), with w the Hann window and T_b the b-th triangular mel filter.
-/// The FFT, window and mel filter bank are NWaves'; this class only frames the signal, so that the batch
+/// The FFT, window and mel filter bank are NWaves'; the bank is applied here to each filter's nonzero bins only
+/// (NWaves' FilterBanks.Apply multiplies the whole 40 × 513 matrix, of which about 1 in 20 entries is nonzero).
+/// This class frames the signal, so that the batch
 /// computation (<see cref="Compute"/>) and the streaming one (<see cref="LogMelStream"/>) run the same
 /// <see cref="ComputeFrame"/> on the same samples and agree exactly. Not thread-safe (it reuses buffers):
 /// use one per thread or stream.
@@ -15,11 +18,10 @@ namespace LmuSharp.Audio;
 public sealed class LogMelFrontend
 {
     readonly float[] _window;
-    readonly float[][] _filterBank;
+    readonly (int Start, float[] Weights)[] _filters; // T_b's nonzero bins
     readonly RealFft _fft;
     readonly float[] _block;
     readonly float[] _spectrum;
-    readonly float[] _bands;
 
     /// <summary>Builds the frontend.</summary>
     /// <param name="options">The settings (default: <see cref="LogMelOptions"/>' defaults).</param>
@@ -28,11 +30,10 @@ public sealed class LogMelFrontend
         Options = (options ?? new LogMelOptions()).Validate();
         var o = Options;
         _window = Window.OfType(WindowType.Hann, o.WindowLength);
-        _filterBank = FilterBanks.Triangular(o.FftSize, o.SampleRate, FilterBanks.MelBands(o.Bands, o.SampleRate, o.LowHz, o.HighHz));
+        _filters = FilterBanks.Triangular(o.FftSize, o.SampleRate, FilterBanks.MelBands(o.Bands, o.SampleRate, o.LowHz, o.HighHz)).Select(NonZero).ToArray();
         _fft = new RealFft(o.FftSize);
         _block = new float[o.FftSize];
         _spectrum = new float[o.FftSize / 2 + 1];
-        _bands = new float[o.Bands];
     }
 
     /// <summary>The settings.</summary>
@@ -51,8 +52,17 @@ public sealed class LogMelFrontend
         for (int n = 0; n < window.Length; n++) _block[n] = window[n] * _window[n];
         Array.Clear(_block, window.Length, _block.Length - window.Length);
         _fft.PowerSpectrum(_block, _spectrum, normalize: false);
-        FilterBanks.ApplyAndLog(_filterBank, _spectrum, _bands, Options.Floor);
-        _bands.CopyTo(features);
+        for (int b = 0; b < _filters.Length; b++)
+        {
+            var (start, weights) = _filters[b];
+            features[b] = MathF.Log(TensorPrimitives.Dot(weights, _spectrum.AsSpan(start, weights.Length)) + Options.Floor);
+        }
+    }
+
+    static (int Start, float[] Weights) NonZero(float[] filter)
+    {
+        int start = Array.FindIndex(filter, w => w != 0), end = Array.FindLastIndex(filter, w => w != 0);
+        return start < 0 ? (0, []) : (start, filter[start..(end + 1)]);
     }
 
     /// <summary>All frames of a clip, row-major [frames, FeatureCount] (frames = <see cref="LogMelOptions.FrameCount"/>).</summary>

@@ -22,9 +22,7 @@ internal sealed class Int8Layer
         _channels = channels;
         _order = order;
         _activation = activation;
-        int padded = Math.Max(input.PaddedInput, hidden?.PaddedInput ?? 0);
-        _quantised = new byte[padded];
-        Array.Fill(_quantised, (byte)128); // the padding stands for q = 0
+        _quantised = new byte[Math.Max(input.PaddedInput, hidden?.PaddedInput ?? 0)];
         _u = new float[input.OutputSize];
         _scratch = new float[channels * (memory?.ScratchSize ?? 0)];
     }
