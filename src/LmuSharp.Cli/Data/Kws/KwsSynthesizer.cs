@@ -6,7 +6,7 @@ namespace LmuSharp.Cli.Data.Kws;
 sealed record KwsSynthOptions
 {
     public int Seed { get; init; } = 1;
-    public int TrainSpeakers { get; init; } = 160;
+    public int TrainSpeakers { get; init; } = 400;
     public int ValidationSpeakers { get; init; } = 24;
     public int TestSpeakers { get; init; } = 40;
     /// <summary>How often each speaker says each keyword.</summary>

@@ -21,9 +21,13 @@ sealed class KwsTask : ITask
     public IReadOnlyList<string> Models { get; } = ["lmu"];
     public Metric Metric => Metric.Accuracy;
 
-    public TrainConfig Defaults(string model) => model == "lmu"
-        ? new() { Task = Name, Model = model, Order = 12, Theta = 49, MemoryD = DefaultMemoryD, Params = 50_000, Hidden = 128, Epochs = 40, BatchSize = 64, LearningRate = 3e-3, Schedule = "cosine" }
-        : throw new ArgumentException($"unknown model '{model}' for {Name}; expected one of: {string.Join(", ", Models)}.");
+    /// <summary>Two LMU layers of 8 × 12 memory over θ = 49 frames (1 s), sized to 50,000 parameters (hidden 232); 40 epochs.</summary>
+    public TrainConfig Defaults(string model)
+    {
+        if (model != "lmu") throw new ArgumentException($"unknown model '{model}' for {Name}; expected one of: {string.Join(", ", Models)}.");
+        var config = new TrainConfig { Task = Name, Model = model, Order = 12, Theta = 49, MemoryD = DefaultMemoryD, Params = 50_000, Hidden = 1, Epochs = 40, BatchSize = 64, LearningRate = 3e-3, Schedule = "cosine" };
+        return config with { Hidden = ShapeOf(config).Hidden };
+    }
 
     public PublishedResult? Published(string model) =>
         new("DS-CNN, 38.6k parameters, on the real Speech Commands", 0.944, "Zhang et al. 2017, Hello Edge");
