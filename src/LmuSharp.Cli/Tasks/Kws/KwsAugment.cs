@@ -2,7 +2,7 @@ namespace LmuSharp.Cli.Tasks.Kws;
 
 /// <summary>
 /// Training-time augmentation of normalised log-mel frames [batch, frames, bands], the identity in evaluation (like
-/// dropout): per clip a shift of the spectrum by up to ±4 mel bands (vocal-tract-length perturbation, Jaitly &amp;
+/// dropout): per clip a shift of the spectrum by up to ±2 mel bands (vocal-tract-length perturbation, Jaitly &amp;
 /// Hinton 2013: a new voice moves its formants), a level offset, and SpecAugment's masks (Park et al. 2019): one
 /// band range and one frame range of up to 6 set to the mean. Then the last half second of another clip of the batch is
 /// put before each clip, so the model learns, as it must when it runs on a stream and is never reset, to classify the
@@ -10,7 +10,7 @@ namespace LmuSharp.Cli.Tasks.Kws;
 /// </summary>
 sealed class KwsAugment() : nn.Module<Tensor, Tensor>(nameof(KwsAugment))
 {
-    const int MaxShift = 4, MaxMask = 6, ContextFrames = 25;
+    const int MaxShift = 2, MaxMask = 6, ContextFrames = 25;
 
     public override Tensor forward(Tensor x)
     {
