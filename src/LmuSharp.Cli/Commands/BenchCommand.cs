@@ -14,8 +14,8 @@ static class BenchCommand
         (MemoryModesBenchmark.Name, "memory with return_sequences: fft, raw, chunked, sequential, and auto's pick", MemoryModesBenchmark.Run),
         (ScanBenchmark.Name, "linear recurrence scan throughput vs memory copy and per-step TorchSharp ops", ScanBenchmark.Run),
         (RuntimeBenchmark.Name, "streaming runtime step vs TorchSharp step; memory-update GFLOP/s vs FMA peak", RuntimeBenchmark.Run),
-        (KwsBenchmark.Name, "keyword detector per 10 ms of audio on one core: frontend, model step float vs int8, whole detector; MACs, int8 weight bytes", KwsBenchmark.Run),
         (LinearRnnBenchmark.Name, "SRU, QRNN-2, QRNN-10, GILR-LSTM stepped vs on the scan kernel (Martin & Cundy's table)", LinearRnnBenchmark.Run),
+        (KwsBenchmark.Name, "keyword detector per 10 ms of audio on one core: frontend, model step float vs int8, whole detector; MACs, int8 weight bytes", KwsBenchmark.Run),
     ];
 
     public static Command Create()
