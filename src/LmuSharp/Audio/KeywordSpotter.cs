@@ -16,7 +16,7 @@ public readonly record struct Detection(double Time, string Keyword, float Confi
 /// <param name="SmoothingFrames">Posteriors are averaged over this many most recent frames.</param>
 /// <param name="Threshold">A keyword fires when its smoothed posterior exceeds this.</param>
 /// <param name="RefractorySeconds">After a detection, no other fires for this long.</param>
-public sealed record KeywordSpotterOptions(int SmoothingFrames = 20, float Threshold = 0.8f, double RefractorySeconds = 1.0);
+public sealed record KeywordSpotterOptions(int SmoothingFrames = 20, float Threshold = 0.9f, double RefractorySeconds = 1.0);
 
 /// <summary>
 /// An always-on keyword detector: audio in chunks of any size → the log-mel frontend (<see cref="LogMelStream"/>) →
