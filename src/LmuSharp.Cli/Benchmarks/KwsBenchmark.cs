@@ -31,38 +31,47 @@ static class KwsBenchmark
 
         var frontend = new LogMelFrontend(frontendOptions);
         var frame = new float[frontendOptions.Bands];
-        double Frontend() => PerFrame(() => { for (int f = 0; f < frames; f++) frontend.ComputeFrame(audio.AsSpan(0, frontendOptions.WindowLength), frame); });
+        Measurement Frontend() => PerFrame(() => { for (int f = 0; f < frames; f++) frontend.ComputeFrame(audio.AsSpan(0, frontendOptions.WindowLength), frame); });
         var floatStream = floatModel.CreateStream();
-        double FloatStep() => PerFrame(() => { for (int f = 0; f < frames; f++) floatStream.Step(features, logits); });
+        Measurement FloatStep() => PerFrame(() => { for (int f = 0; f < frames; f++) floatStream.Step(features, logits); });
         var int8Stream = int8.CreateStream();
-        double Int8Step() => PerFrame(() => { for (int f = 0; f < frames; f++) int8Stream.Step(features, logits); });
-        double Detector(KeywordSpotter spotter) => PerFrame(() => spotter.Push(audio));
-        double PerFrame(Action run) => Timing.Measure(run, budget).Median / frames;
+        Measurement Int8Step() => PerFrame(() => { for (int f = 0; f < frames; f++) int8Stream.Step(features, logits); });
+        Measurement Detector(KeywordSpotter spotter) => PerFrame(() => spotter.Push(audio));
+        Measurement PerFrame(Action run)
+        {
+            var m = Timing.Measure(run, budget);
+            return m with { Median = m.Median / frames, Min = m.Min / frames };
+        }
 
-        double frontendSeconds = Frontend(), floatSeconds = FloatStep(), int8Seconds = Int8Step();
-        double floatDetector = Detector(new KeywordSpotter(floatModel));
-        double int8Detector = Detector(new KeywordSpotter(file.Metadata, int8.InputSize, int8.OutputSize, int8.CreateStream().Step));
+        var frontendTime = Frontend();
+        var floatTime = FloatStep();
+        var int8Time = Int8Step();
+        var floatDetector = Detector(new KeywordSpotter(floatModel));
+        var int8Detector = Detector(new KeywordSpotter(file.Metadata, int8.InputSize, int8.OutputSize, int8.CreateStream().Step));
         long macs = int8.MacsPerStep;
-        BenchRow Row(string label, double seconds, long? macsPerStep = null, long? bytes = null) =>
-            new("per 10 ms of audio", label, [1e6 * seconds * framesPer10Ms, 0.010 / (seconds * framesPer10Ms), macsPerStep is null ? null : macsPerStep * framesPer10Ms, bytes]);
+        BenchRow Row(string label, Measurement t, long? macsPerStep = null, long? bytes = null) =>
+            new("per 10 ms of audio", label, [1e6 * t.Median * framesPer10Ms, 1e6 * t.Min * framesPer10Ms, 0.010 / (t.Min * framesPer10Ms),
+                macsPerStep is null ? null : macsPerStep * framesPer10Ms, bytes]);
         var rows = new List<BenchRow>
         {
-            Row("log-mel frontend", frontendSeconds),
-            Row("model step, float runtime", floatSeconds, macs, 4 * int8.WeightBytes),
-            Row("model step, int8 path", int8Seconds, macs, int8.WeightBytes),
+            Row("log-mel frontend", frontendTime),
+            Row("model step, float runtime", floatTime, macs, 4 * int8.WeightBytes),
+            Row("model step, int8 path", int8Time, macs, int8.WeightBytes),
             Row("whole detector, float", floatDetector, macs),
             Row("whole detector, int8", int8Detector, macs),
         };
+        // Ratios from the fastest runs: on a shared machine the medians carry other jobs' time.
+        double speedup = floatTime.Min / int8Time.Min, realtimeInt8 = 0.010 / (int8Detector.Min * framesPer10Ms), realtimeFloat = 0.010 / (floatDetector.Min * framesPer10Ms);
         var findings = new List<BenchFinding>
         {
-            new("kws_int8_speedup", "model step: float runtime time / int8 path time", floatSeconds / int8Seconds, "×", "≥ 1.5×", floatSeconds / int8Seconds >= 1.5),
-            new("kws_realtime_int8", "whole int8 detector: audio time / compute time, one core", 0.010 / (int8Detector * framesPer10Ms), "×", "≥ 1,000×", 0.010 / (int8Detector * framesPer10Ms) >= 1000),
-            new("kws_realtime_float", "whole float detector: audio time / compute time, one core", 0.010 / (floatDetector * framesPer10Ms), "×", "≥ 1,000×", 0.010 / (floatDetector * framesPer10Ms) >= 1000),
+            new("kws_int8_speedup", "model step: float runtime time / int8 path time (fastest runs)", speedup, "×", "≥ 1.5×", speedup >= 1.5),
+            new("kws_realtime_int8", "whole int8 detector: audio time / compute time, one core (fastest run)", realtimeInt8, "×", "≥ 1,000×", realtimeInt8 >= 1000),
+            new("kws_realtime_float", "whole float detector: audio time / compute time, one core (fastest run)", realtimeFloat, "×", "≥ 1,000×", realtimeFloat >= 1000),
         };
         return new BenchTable(Name, "Keyword detector cost per 10 ms of audio, one core: frontend, model step (float vs int8), whole detector",
             $"the default `lmu train kws` model: {shape.Parameters:N0} parameters, 2 parallel LMU layers of {shape.MemoryD}×{shape.Order} memory and hidden {shape.Hidden}, " +
             $"dense head to {shape.Classes}; 40 log-mel bands, 40 ms window, 20 ms hop (one model step per 20 ms); {(System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? "AVX-VNNI" : "scalar")} int8 dot products; single thread",
-            [new("us_per_10ms", "µs / 10 ms", "F2"), new("times_real_time", "× real time", "N0"), new("macs_per_10ms", "MACs / 10 ms", "N0"), new("weight_bytes", "weight bytes", "N0")],
+            [new("us_per_10ms", "µs / 10 ms", "F2"), new("us_per_10ms_fastest", "µs (fastest run)", "F2"), new("times_real_time", "× real time (fastest)", "N0"), new("macs_per_10ms", "MACs / 10 ms", "N0"), new("weight_bytes", "weight bytes", "N0")],
             rows, findings, "us_per_10ms", ChartLog: false);
     }
 

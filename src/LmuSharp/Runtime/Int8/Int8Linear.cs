@@ -75,12 +75,11 @@ internal sealed class Int8Linear
             var low = Vector256.Create(-127f);
             var high = Vector256.Create(127f);
             var bias = Vector256.Create(128);
-            Span<int> lanes = stackalloc int[8];
             for (; i + 8 <= InputSize; i += 8)
             {
                 var q = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.Round(Vector256.Create(x.Slice(i, 8)) * scale), low), high)) + bias;
-                q.CopyTo(lanes);
-                for (int k = 0; k < 8; k++) quantised[i + k] = (byte)lanes[k];
+                var bytes = Vector256.Narrow(Vector256.Narrow(q, Vector256<int>.Zero).AsUInt16(), Vector256<ushort>.Zero); // 1 … 255 fit: no wrap
+                MemoryMarshal.Write(quantised.Slice(i, 8), bytes.AsUInt64().ToScalar());
             }
         }
         for (; i < InputSize; i++) quantised[i] = (byte)(128 + (int)Math.Clamp(MathF.Round(x[i] * _inverseInputScale), -127f, 127f));
@@ -100,8 +99,13 @@ internal sealed class Int8Linear
                 var sum = Vector256<int>.Zero;
                 for (int q = 0; q < quads; q++)
                     sum = AvxVnni.MultiplyWideningAndAdd(sum, Vector256.Create(words[q]).AsByte(), weights[b * quads + q]);
-                sum.CopyTo(_sums.AsSpan(b * Block));
+                int o = b * Block;
+                var value = Vector256.ConvertToSingle(sum - Vector256.Create(_offset.AsSpan(o, Block))) * Vector256.Create(_outputScale.AsSpan(o, Block))
+                    + Vector256.Create(_bias.AsSpan(o, Block));
+                if (o + Block <= OutputSize) value.CopyTo(y.Slice(o, Block));
+                else for (int k = 0; o + k < OutputSize; k++) y[o + k] = value[k];
             }
+            return;
         }
         else
         {
