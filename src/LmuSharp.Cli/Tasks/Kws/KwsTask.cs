@@ -50,7 +50,12 @@ sealed class KwsTask : ITask
     {
         var root = dataDirectory ?? DefaultCorpus(log);
         var splits = SpeechCommands.Read(root);
-        var train = splits.Train.Take(config.TrainSamples > 0 ? config.TrainSamples : int.MaxValue).ToArray();
+        var train = splits.Train.ToArray();
+        if (config.TrainSamples > 0) // a seeded random subset: the split is ordered by class
+        {
+            new Random(config.Seed).Shuffle(train);
+            train = train[..Math.Min(config.TrainSamples, train.Length)];
+        }
         log($"{root}: {train.Length:N0} train / {splits.Validation.Count:N0} validation / {splits.Test.Count:N0} test clips; computing log-mel features.");
         var trainSplit = Features(train);
         _normalisation = Normalisation(trainSplit.Inputs);
