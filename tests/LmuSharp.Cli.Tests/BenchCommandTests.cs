@@ -11,7 +11,7 @@ namespace LmuSharp.Cli.Tests;
 /// </summary>
 public class BenchCommandTests
 {
-    static readonly string[] Tables = ["main-job", "train-step", "memory", "scan", "runtime", "linear-rnn", "long-2b"];
+    static readonly string[] Tables = ["main-job", "train-step", "memory", "scan", "runtime", "linear-rnn", "long-2b", "kws"];
 
     [Fact]
     public void Quick_bench_measures_every_table_and_writes_json_and_charts()
@@ -98,7 +98,7 @@ public class BenchCommandTests
     }
 
     [Theory]
-    [InlineData("--only", "speed", "train-step, memory, scan, runtime, linear-rnn")]
+    [InlineData("--only", "speed", "train-step, memory, scan, runtime, linear-rnn, kws")]
     [InlineData("--threads", "-1", "--threads")]
     public void Bad_options_give_one_clear_line_and_a_nonzero_exit(string option, string value, string expected)
     {

@@ -13,7 +13,7 @@ static class LmuProcess
     /// <summary>Starts `lmu` with its output redirected, with extra environment variables.</summary>
     public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         info.ArgumentList.Add(Tool);
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
@@ -23,6 +23,7 @@ static class LmuProcess
     public static Outcome Run(string workingDirectory, params string[] args)
     {
         using var process = Start(workingDirectory, null, args);
+        process.StandardInput.Close(); // nothing on stdin
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5))) { process.Kill(true); throw new TimeoutException($"lmu {string.Join(' ', args)} did not finish in 5 minutes."); }

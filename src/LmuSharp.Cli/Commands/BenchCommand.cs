@@ -17,6 +17,7 @@ static class BenchCommand
         (RuntimeBenchmark.Name, "streaming runtime step vs TorchSharp step; memory-update GFLOP/s vs FMA peak", RuntimeBenchmark.Run),
         (LinearRnnBenchmark.Name, "SRU, QRNN-2, QRNN-10, GILR-LSTM stepped vs on the scan kernel (Martin & Cundy's table)", LinearRnnBenchmark.Run),
         (LongTwoBBenchmark.Name, "problem 2b training iteration at 65,536 and 1,048,576 steps: time and peak resident memory", LongTwoBBenchmark.Run),
+        (KwsBenchmark.Name, "keyword detector per 10 ms of audio on one core: frontend, model step float vs int8, whole detector; MACs, int8 weight bytes", KwsBenchmark.Run),
     ];
 
     public static Command Create()

@@ -22,14 +22,17 @@ static class EvalCommand
         var (config, progress) = (checkpoint.Config, checkpoint.Progress);
         using var data = task.Load(config, dataDir, message => Console.Error.WriteLine(message));
         var (loss, metric) = Trainer.Evaluate(task, model, data.Test, config.BatchSize);
+        var runtime = model is Tasks.Kws.KwsModel kws ? Tasks.Kws.RuntimeAgreement.Measure(kws, data.Test) : null;
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new { task = task.Name, model = config.Model, epoch = progress.Epoch, metric = task.Metric.Name, test = metric, loss }, JsonOptions.Compact));
+            Console.Out.WriteLine(JsonSerializer.Serialize(new { task = task.Name, model = config.Model, epoch = progress.Epoch, metric = task.Metric.Name, test = metric, loss, runtime }, JsonOptions.Compact));
             return 0;
         }
         var table = new Table().Title($"{task.Name} · {config.Model} · epoch {progress.Epoch}").AddColumns("split", task.Metric.Name, "loss");
         table.AddRow($"test ({data.Test.Count:N0})", $"{metric:F4}", $"{loss:F4}");
         AnsiConsole.Write(table);
+        if (runtime is not null)
+            AnsiConsole.MarkupLine($"{runtime.Path}, frame by frame: accuracy {runtime.Accuracy:F4}; same class as the forward on {runtime.SameDecisions:N0} of {runtime.Clips:N0} clips; max |Δ logit| {runtime.MaxLogitError:G3}");
         return 0;
     }
 }

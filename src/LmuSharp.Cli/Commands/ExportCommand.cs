@@ -56,10 +56,12 @@ static class ExportCommand
         ModelExport export;
         try { export = exportable.ToExport(); }
         catch (NotSupportedException e) { throw new UserError(e.Message); }
-        var file = export.ToSafeTensors(new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>
         {
             ["lmu.task"] = config.Task, ["lmu.model"] = config.Model, ["lmu.epoch"] = progress.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        };
+        if (model is IExportMetadata extra) foreach (var (key, value) in extra.ExportMetadata()) metadata[key] = value;
+        var file = export.ToSafeTensors(metadata);
 
         // Everything is built and checked in memory first, so a model that cannot be exported leaves no file behind.
         var writes = new List<(string Path, byte[] Bytes)>();

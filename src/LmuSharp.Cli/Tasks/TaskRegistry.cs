@@ -3,7 +3,7 @@ namespace LmuSharp.Cli.Tasks;
 /// <summary>The tasks `lmu train` knows, by name.</summary>
 static class TaskRegistry
 {
-    public static IReadOnlyList<ITask> All { get; } = [new PsMnistTask(), new MackeyGlassTask(), new DelayTask(), new LongTwoBTask()];
+    public static IReadOnlyList<ITask> All { get; } = [new PsMnistTask(), new MackeyGlassTask(), new DelayTask(), new LongTwoBTask(), new Kws.KwsTask()];
 
     public static ITask Get(string name) =>
         All.FirstOrDefault(t => t.Name == name)

@@ -39,6 +39,13 @@ sealed record TrainConfig
     /// <summary>Sequence length for tasks where it is a choice (0: the task's default).</summary>
     public int Length { get; init; }
 
+    /// <summary>Memory channels per LMU layer, for tasks that choose it (0: the task's default).</summary>
+    public int MemoryD { get; init; }
+    /// <summary>A parameter budget that sizes the model, for tasks that support it (0: none).</summary>
+    public int Params { get; init; }
+    /// <summary>Quantisation-aware training: "none" or "int8", for tasks that support it.</summary>
+    public string Quantize { get; init; } = "none";
+
     /// <summary>Throws a clear error for out-of-range values.</summary>
     public TrainConfig Validate()
     {
@@ -54,6 +61,9 @@ sealed record TrainConfig
         Require(Threads >= 0, "--threads must be ≥ 0 (0: the cores other processes leave free)");
         Require(TrainSamples >= 0, "--train-samples must be ≥ 0 (0: all)");
         Require(Length >= 0, "--length must be ≥ 0 (0: the task's default)");
+        Require(MemoryD >= 0, "--memory-d must be ≥ 0 (0: the task's default)");
+        Require(Params >= 0, "--params must be ≥ 0 (0: no budget)");
+        Require(Quantize is "none" or "int8", "--quantize must be none or int8");
         Require(Mode is "auto" or "sequential" or "fft" or "raw" or "final" or "chunked", "--mode must be auto, sequential, fft, raw, final or chunked");
         return this;
     }

@@ -44,6 +44,9 @@ static class TrainOptions
         Of("--threads", "TorchSharp intra-op threads (0: as many as the cores other processes leave free, re-read every half second).", c => c.Threads, (c, v) => c with { Threads = v }, mayChange: true),
         Of("--train-samples", "Use only the first N training samples (0: all).", c => c.TrainSamples, (c, v) => c with { TrainSamples = v }),
         Of("--length", "Sequence length, for tasks where it is a choice.", c => c.Length, (c, v) => c with { Length = v }),
+        Of("--memory-d", "Memory channels per LMU layer, for tasks where it is a choice.", c => c.MemoryD, (c, v) => c with { MemoryD = v }),
+        Of("--params", "Parameter budget that sizes the model (kws: the hidden size), 0 for none.", c => c.Params, (c, v) => c with { Params = v }),
+        Of("--quantize", "Quantisation-aware training: none or int8 (kws).", c => c.Quantize, (c, v) => c with { Quantize = v }),
     ];
 
     /// <summary>The options a --resume may change.</summary>
