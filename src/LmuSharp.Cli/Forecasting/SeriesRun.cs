@@ -166,7 +166,7 @@ static class SeriesRun
     /// The exported LMU with what a runtime needs to take raw rows and give raw forecasts: the input and target
     /// standardisation, the window, the horizon and the key column (docs/FORMAT.md, "Data metadata").
     /// </summary>
-    static void Export(string path, LmuForecaster model, int features, FeatureScaling scaling, SeriesTable table, int window, int horizon)
+    public static void Export(string path, LmuForecaster model, int features, FeatureScaling scaling, SeriesTable table, int window, int horizon)
     {
         var target = new FeatureScaling([table.Features[0]], [scaling.Means[0]], [scaling.Deviations[0]]);
         var metadata = new Dictionary<string, string>(scaling.ToMetadata("inputs"));
