@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using LmuSharp.Cli.Forecasting;
 using LmuSharp.Data;
 using LmuSharp.Runtime;
+using LmuSharp.Torch.Training;
 using Parquet.Serialization;
 using TorchSharp;
 

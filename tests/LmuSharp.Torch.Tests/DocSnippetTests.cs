@@ -22,6 +22,29 @@ public class DocSnippetTests
     static readonly Dictionary<string, Action<string>> Runners = new()
     {
         ["readme-memory"] = _ => ReadmeMemory.Run(stream: Enumerable.Range(0, 1_000).Select(t => Math.Sin(t / 50.0))),
+        ["readme-fit"] = _ =>
+        {
+            // A noisy sine, standardised: the fit must beat the error of the naive forecast (the last value repeated).
+            var random = new Random(1);
+            var rows = Enumerable.Range(0, 600).Select(t => new[] { (float)(1.4 * Math.Sin(t / 6.0) + 0.05 * random.NextDouble()) }).ToList();
+            var directory = Directory.CreateTempSubdirectory("lmusharp-snippet-");
+            string previous = Directory.GetCurrentDirectory();
+            try
+            {
+                Directory.SetCurrentDirectory(directory.FullName);
+                manual_seed(1);
+                var (model, result) = ReadmeFit.Run(rows);
+                Assert.InRange(result.Progress.BestEpoch, 1, 30);
+                Assert.True(result.Progress.Best < 0.3, $"validation RMSE {result.Progress.Best}");
+                var runtime = Runtime.LmuModel.Load(Path.Combine(directory.FullName, "forecaster.safetensors"));
+                Assert.Equal((1, 12), (runtime.InputSize, runtime.OutputSize));
+            }
+            finally
+            {
+                Directory.SetCurrentDirectory(previous);
+                directory.Delete(recursive: true);
+            }
+        },
         ["readme-modules"] = block =>
         {
             var pixels = rand(2, 784, 1);
