@@ -26,7 +26,7 @@ public class DocSnippetTests
         {
             // A noisy sine, standardised: the fit must beat the error of the naive forecast (the last value repeated).
             var random = new Random(1);
-            var rows = Enumerable.Range(0, 600).Select(t => new[] { (float)(1.4 * Math.Sin(t / 6.0) + 0.05 * random.NextDouble()) }).ToList();
+            var rows = Enumerable.Range(0, 300).Select(t => new[] { (float)(1.4 * Math.Sin(t / 6.0) + 0.05 * random.NextDouble()) }).ToList();
             var directory = Directory.CreateTempSubdirectory("lmusharp-snippet-");
             string previous = Directory.GetCurrentDirectory();
             try

@@ -19,6 +19,7 @@ static class TrainCommand
         foreach (var entry in options) command.Options.Add(entry.Option);
         foreach (var option in new Option[] { output, dataDir, resume, init, json }) command.Options.Add(option);
         command.Subcommands.Add(TrainSeriesCommand.Create());
+        command.Subcommands.Add(TrainSequencesCommand.Create());
         command.SetAction(parse =>
         {
             var t = TaskRegistry.Get(parse.GetValue(task)!);

@@ -122,7 +122,7 @@ static class SeriesRun
     static long Parameters(nn.Module module) => module.parameters().Sum(p => p.numel());
 
     /// <summary>Fits one model, keeping the weights of its best validation epoch, and writes its metrics.jsonl.</summary>
-    static void Train(ProgressContext ctx, string name, nn.Module<Tensor, Tensor> model, TensorDataset train, TensorDataset validation, FitOptions options, string directory)
+    public static void Train(ProgressContext ctx, string name, nn.Module<Tensor, Tensor> model, TensorDataset train, TensorDataset validation, FitOptions options, string directory)
     {
         var bar = ctx.AddTask(name, maxValue: options.Epochs);
         byte[]? best = null;

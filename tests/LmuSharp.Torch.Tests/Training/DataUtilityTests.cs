@@ -78,5 +78,10 @@ public class DataUtilityTests
         Assert.Equal(0f, inputs[0, 3..].abs().sum().item<float>());
         Assert.Equal(0f, inputs[2, 1..].abs().sum().item<float>());
         Assert.Throws<ArgumentException>(() => SequencePadding.Pad([Sequence(0, 1)], 2));
+
+        var (ending, _) = SequencePadding.Pad([Sequence(3, 1), Sequence(5, 10)], features: 2, alignEnd: true);
+        Assert.Equal(new float[] { 3, -1 }, ending[0, 4].data<float>().ToArray());
+        Assert.Equal(0f, ending[0, ..2].abs().sum().item<float>());
+        Assert.True(ending[1].allclose(inputs[1], rtol: 0, atol: 0));
     }
 }
