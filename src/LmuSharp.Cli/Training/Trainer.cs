@@ -57,10 +57,10 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                int batches = FitOptions().BatchesPerEpoch(data.Train.Count);
+                int batches = ToFitOptions().BatchesPerEpoch(data.Train.Count);
                 var bar = ctx.AddTask("training", maxValue: (double)config.Epochs * batches);
                 bar.Increment(progress.Epoch * (double)batches + progress.Batch);
-                var options = FitOptions() with
+                var options = ToFitOptions() with
                 {
                     OnBatch = b =>
                     {
@@ -85,7 +85,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     }
 
     /// <summary>The run's config as the library's fit options (no callbacks), stopping on <see cref="RequestStop"/>.</summary>
-    FitOptions FitOptions() => new()
+    FitOptions ToFitOptions() => new()
     {
         Epochs = config.Epochs, BatchSize = config.BatchSize, LearningRate = config.LearningRate, Schedule = config.LearningRateSchedule,
         Metric = task.Metric, Seed = config.Seed, Cancellation = _stop.Token,
