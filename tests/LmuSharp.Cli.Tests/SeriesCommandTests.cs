@@ -89,7 +89,7 @@ public class SeriesCommandTests
         const int window = 16, horizon = 3;
         using var model = new LmuForecaster(features: 2, window, horizon, order: 6, hidden: 8);
         var scaling = new FeatureScaling(["load", "temp"], [10.0, -0.5], [3.0, 0.25]);
-        var table = new SeriesTable("x.csv", ["load", "temp"], [], [], "date");
+        var table = new SeriesTable("x.csv", ["load", "temp"], [], "date");
         var path = Path.Combine(LmuProcess.TempDirectory(), "model.safetensors");
         SeriesRun.Export(path, model, 2, scaling, table, window, horizon);
 
@@ -115,6 +115,7 @@ public class SeriesCommandTests
         { Sines(30).Aggregate("date,load\n", (s, r) => s + $"{r.Date},{r.Load.ToString(CultureInfo.InvariantCulture)}\n"), ["--target", "load"], "30 rows are too few" },
         { Sines(200).Aggregate("date,load\n", (s, r) => s + $"{r.Date},5\n"), ["--target", "load"], "column 'load' is constant (5)" },
         { "", ["--target", "load"], "the file is empty" },
+        { "date,load\n2020-01-02,1\n2020-01-01,2\n", ["--target", "load"], "row 2, column 'date': 2020-01-01 does not come after the row before it" },
     };
 
     [Theory]

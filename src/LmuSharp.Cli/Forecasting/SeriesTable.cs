@@ -8,7 +8,7 @@ namespace LmuSharp.Cli.Forecasting;
 /// its date when the file has a date column (named, or the first column whose values read as dates), else its
 /// row number. Every problem is a <see cref="UserError"/> naming the file, row and column.
 /// </summary>
-sealed record SeriesTable(string Path, IReadOnlyList<string> Features, List<float[]> Rows, List<string> Keys, string KeyName)
+sealed record SeriesTable(string Path, IReadOnlyList<string> Features, List<float[]> Rows, string KeyName)
 {
     /// <summary>Reads the target and input columns of a .csv or .parquet file.</summary>
     /// <param name="path">The file.</param>
@@ -22,7 +22,6 @@ sealed record SeriesTable(string Path, IReadOnlyList<string> Features, List<floa
         var columns = features.Select((f, i) => table.Column(f, i == 0 ? "--target" : "--inputs")).ToArray();
         int? date = dateColumn is null ? null : table.Column(dateColumn, "--date");
         var rows = new List<float[]>();
-        var keys = new List<string>();
         DateTime previous = DateTime.MinValue;
         foreach (var row in table.Rows())
         {
@@ -36,11 +35,9 @@ sealed record SeriesTable(string Path, IReadOnlyList<string> Features, List<floa
                 if (when <= previous)
                     throw new UserError($"{path}: row {row.Number}, column '{table.Columns[d]}': {key} does not come after the row before it; sort the file by date.");
                 previous = when;
-                keys.Add(key);
             }
-            else keys.Add(row.Number.ToString(CultureInfo.InvariantCulture));
         }
-        return new SeriesTable(path, features, rows, keys, date is int k and >= 0 ? table.Columns[k] : "row");
+        return new SeriesTable(path, features, rows, date is int k and >= 0 ? table.Columns[k] : "row");
     }
 
     /// <summary>The first column, not a feature, whose first value reads as a date and not as a number; -1 when there is none.</summary>
