@@ -11,7 +11,7 @@ namespace LmuSharp.Cli.Tests;
 /// </summary>
 public class BenchCommandTests
 {
-    static readonly string[] Tables = ["train-step", "memory", "scan", "runtime", "linear-rnn"];
+    static readonly string[] Tables = ["main-job", "train-step", "memory", "scan", "runtime", "linear-rnn"];
 
     [Fact]
     public void Quick_bench_measures_every_table_and_writes_json_and_charts()
@@ -47,6 +47,10 @@ public class BenchCommandTests
         }
 
         // The ratios are the figures' ratios.
+        var mainJob = tables["main-job"].GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal(["LmuSharp, 1 thread", "LmuSharp, 2 threads"], mainJob.Select(r => r.GetProperty("label").GetString()));
+        var perSample = mainJob.Select(r => r.GetProperty("gflops").GetDouble() * 1e9 / r.GetProperty("samples_per_second").GetDouble()).ToArray();
+        Assert.All(perSample, f => Assert.Equal(2.46e6, f, 0.01e6)); // the model-equivalent work of the default model
         var train = tables["train-step"];
         var ms = train.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("ms_per_step").GetDouble()).ToArray();
         Assert.Equal(ms[1] / ms[0], Finding(train, "speedup"), 6);

@@ -22,6 +22,13 @@ public class SpikingCommandTests
             Assert.True(r.GetProperty("nrmseVsExact").GetDouble() > 0);
             Assert.InRange(r.GetProperty("meanRate").GetDouble(), 1, 40);
         }
+        // The static decoding error on the visited states: small, and smaller with 16× the neurons.
+        foreach (var order in new[] { 2, 3 })
+        {
+            var staticErrors = results.Where(r => r.GetProperty("order").GetInt32() == order).Select(r => r.GetProperty("staticError").GetDouble()).ToArray();
+            Assert.All(staticErrors, e => Assert.InRange(e, 1e-6, 0.2));
+            Assert.True(staticErrors[^1] < staticErrors[0], $"d = {order}: static error {staticErrors[^1]} with 1600 neurons, {staticErrors[0]} with 100");
+        }
         // More neurons, less error: the fitted slope in m is negative for every order.
         foreach (var s in root.GetProperty("slopes").EnumerateArray())
             Assert.InRange(s.GetProperty("slope").GetDouble(), -1.5, -0.1);
@@ -29,13 +36,16 @@ public class SpikingCommandTests
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
     }
 
-    [Fact]
-    public void The_same_seed_gives_the_same_json_figures()
+    [Theory]
+    [InlineData("lif")]
+    [InlineData("rate")]
+    public void The_same_seed_gives_the_same_json_figures(string neuron)
     {
-        string[] args = ["spiking", "--orders", "2", "--neurons", "200", "--theta", "0.2", "--windows", "2", "--neuron", "lif", "--json", "-o", "plots"];
+        string[] args = ["spiking", "--orders", "2", "--neurons", "200", "--theta", "0.2", "--windows", "2", "--neuron", neuron, "--json", "-o", "plots"];
         var a = LmuProcess.Run(LmuProcess.TempDirectory(), args);
         var b = LmuProcess.Run(LmuProcess.TempDirectory(), args);
         Assert.True(a.ExitCode == 0, a.Stderr);
+        Assert.Equal(neuron, JsonDocument.Parse(a.Stdout).RootElement.GetProperty("neuron").GetString());
         static string Figures(string json) => JsonDocument.Parse(json).RootElement.GetProperty("results")[0].GetProperty("nrmseVsExact").GetRawText();
         Assert.Equal(Figures(a.Stdout), Figures(b.Stdout));
     }
@@ -44,7 +54,7 @@ public class SpikingCommandTests
     [InlineData("--neurons", "2", "Neurons must be ≥ the order")]
     [InlineData("--tau", "0", "--tau must be finite and > 0")]
     [InlineData("--theta", "-1", "--theta must be finite and > 0")]
-    [InlineData("--neuron", "izhikevich", "poisson or lif")]
+    [InlineData("--neuron", "izhikevich", "poisson, lif or rate")]
     [InlineData("--windows", "1", "--windows must be ≥ 1.5")]
     public void Bad_options_give_one_clear_line_and_a_nonzero_exit(string option, string value, string expected)
     {

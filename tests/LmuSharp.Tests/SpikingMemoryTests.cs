@@ -87,6 +87,62 @@ public class SpikingMemoryTests
     }
 
     [Fact]
+    public void In_rate_mode_the_memory_converges_to_the_exact_memory_when_the_decoders_keep_up_with_the_neurons()
+    {
+        // No spike noise: the only error left is the static decoding error fed back through the loop. It falls with m
+        // only if the sample points grow with m (S = 2m, as Nengo's default) and the regularisation is small; the state
+        // stays inside the unit ball (radius 2), where the sample points lie.
+        static SpikingMemoryOptions Rate(int neurons) =>
+            Small(3, neurons) with { Neuron = SpikingNeuron.LifRate, EvalPoints = 2 * neurons, Regularization = 0.01, Radius = 2 };
+        double few = ErrorAgainstExact(Rate(40));
+        double many = ErrorAgainstExact(Rate(1200));
+        Assert.True(many < few / 3, $"error {many} with 1200 neurons, {few} with 40");
+        Assert.InRange(many, 0, 0.1);
+    }
+
+    [Fact]
+    public void A_rate_mode_step_adds_the_rate_decoded_state_through_the_principle_3_transform()
+    {
+        // y_{t+1} = a y_t + B̄_x u_t + (Ā_x − aI) x̂(y_t), with x̂ the population's rate estimate (DecodeRates),
+        // Ā_x = T Ā T⁻¹, B̄_x = T B̄, T = diag(1/(√(2i+1)·radius)), a = e^(−dt/τ): checked from the public pieces.
+        var options = Small(3, 400) with { Neuron = SpikingNeuron.LifRate };
+        var memory = new SpikingLegendreMemory(options);
+        var aBar = memory.System.ABar;
+        var bBar = memory.System.BBar;
+        double a = Math.Exp(-options.Dt / options.Tau);
+        var scale = Enumerable.Range(0, 3).Select(i => Math.Sqrt(2 * i + 1) * options.Radius).ToArray();
+        double[] u = [0.7, -0.4, 1.1];
+        foreach (var sample in u)
+        {
+            var y = memory.Represented.ToArray();
+            var decoded = memory.DecodeRates(y);
+            var expected = new double[3];
+            for (int i = 0; i < 3; i++)
+            {
+                expected[i] = a * y[i] + bBar[i] / scale[i] * sample;
+                for (int j = 0; j < 3; j++) expected[i] += (aBar[i, j] * scale[j] / scale[i] - (i == j ? a : 0)) * decoded[j];
+            }
+            memory.Step(sample);
+            for (int i = 0; i < 3; i++) Assert.Equal(expected[i], memory.Represented[i], 1e-12);
+        }
+        Assert.Equal(0, memory.SpikeCount);
+        Assert.InRange(memory.MeanRate, 1, 40);
+    }
+
+    [Fact]
+    public void Rate_mode_is_deterministic_and_independent_of_the_spike_generator()
+    {
+        static double[] Run(SpikingLegendreMemory memory) =>
+            Enumerable.Range(0, 300).Select(t => { memory.Step(Math.Sin(t * 0.02)); return memory.Read(0.25); }).ToArray();
+        var memory = new SpikingLegendreMemory(Small(3, 300, seed: 7) with { Neuron = SpikingNeuron.LifRate });
+        var first = Run(memory);
+        Assert.Equal(first, Run(new SpikingLegendreMemory(Small(3, 300, seed: 7) with { Neuron = SpikingNeuron.LifRate })));
+        memory.Reset();
+        Assert.Equal(first, Run(memory));
+        Assert.NotEqual(first, Run(new SpikingLegendreMemory(Small(3, 300, seed: 8) with { Neuron = SpikingNeuron.LifRate })));
+    }
+
+    [Fact]
     public void Plain_lif_neurons_implement_the_memory_too()
     {
         double error = ErrorAgainstExact(Small(3, 3000) with { Neuron = SpikingNeuron.Lif });
@@ -143,6 +199,7 @@ public class SpikingMemoryTests
         { Small(0, 100), "Order" },
         { Small(3, 100) with { MaxIntercept = 1 }, "MaxIntercept" },
         { Small(3, 100) with { MinIntercept = double.NaN }, "MinIntercept" },
+        { Small(3, 100) with { Neuron = (SpikingNeuron)7 }, "Neuron" },
     };
 
     [Theory]

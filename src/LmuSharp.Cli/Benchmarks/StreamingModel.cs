@@ -11,10 +11,10 @@ public sealed class StreamingModel : IDisposable
 {
     readonly nn.Module[] _owned;
     readonly Lmu _layer;
-    readonly Linear _head;
+    readonly Func<Tensor, Tensor> _head;
 
     /// <summary>Takes <paramref name="owned"/> (the modules to dispose: the whole model, or the layer and the head) and exports the model.</summary>
-    StreamingModel(string name, string description, nn.Module[] owned, Lmu layer, Linear head, ModelExport export)
+    StreamingModel(string name, string description, nn.Module[] owned, Lmu layer, Func<Tensor, Tensor> head, ModelExport export)
     {
         (Name, Description, _owned, _layer, _head) = (name, description, owned, layer, head);
         File = export.ToSafeTensors();
@@ -36,18 +36,16 @@ public sealed class StreamingModel : IDisposable
 
     /// <summary>
     /// The model `lmu train psmnist` trains by default (lmu-parallel, Chilkuri &amp; Eliasmith 2021), built by the task
-    /// from its default configuration: 1 input, order 468 (θ = 784), hidden 346 (Linear + ReLU over m), dense 10.
+    /// from its default configuration: 1 input, order 468 (θ = 784), dense 346 + ReLU over m, dense 10.
     /// </summary>
     public static StreamingModel PsMnist()
     {
         var task = TaskRegistry.Get("psmnist");
         var config = task.Defaults("lmu-parallel");
         manual_seed(config.Seed);
-        var model = task.Build(config);
-        var layer = model.children().OfType<Lmu>().Single();
-        var head = model.children().OfType<Linear>().Single();
-        return new("psMNIST", $"the psMNIST task's {config.Model} model: order {config.Order}, θ = {config.Theta:0}, hidden {config.Hidden} (Linear + ReLU over m), dense 10",
-            [model], layer, head, ((IExportable)model).ToExport());
+        var model = (SequenceClassifier)task.Build(config);
+        return new("psMNIST", $"the psMNIST task's {config.Model} model: order {config.Order}, θ = {config.Theta:0}, dense {config.Hidden} + ReLU over m, dense 10",
+            [model], model.Layer, model.Head, model.ToExport());
     }
 
     /// <summary>Keyword-spotting-sized LMU: 40 features, order 64 (θ = 100), LSTM hidden 128 fed back to the memory, 12 classes.</summary>
@@ -60,7 +58,7 @@ public sealed class StreamingModel : IDisposable
         });
         var head = nn.Linear(128, 12);
         return new("KWS", "LMU cell, 40 inputs, order 64, θ = 100, LSTM hidden 128 (hidden → memory), dense 12",
-            [layer, head], layer, head, new ModelExport(40).Add(layer).AddDense(head));
+            [layer, head], layer, head.call, new ModelExport(40).Add(layer).AddDense(head));
     }
 
     /// <summary>The memory alone, exported (one channel, no hidden layer): a step is u = w x + b, then m ← Ā m + B̄ u, 2d² + 2d flops.</summary>
@@ -74,7 +72,7 @@ public sealed class StreamingModel : IDisposable
     public LmuState TorchStep(Tensor x, LmuState? state)
     {
         var (output, next) = _layer.step(x, state);
-        _head.call(output);
+        _head(output);
         return next;
     }
 

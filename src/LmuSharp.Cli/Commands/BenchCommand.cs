@@ -10,6 +10,7 @@ static class BenchCommand
     /// <summary>The tables by name, in the order they run.</summary>
     static readonly (string Name, string Description, Func<bool, BenchTable> Run)[] Tables =
     [
+        (MainJobBenchmark.Name, "the main job: a psMNIST training epoch of the default model at 1 and 2 threads, against the same model in PyTorch (bench/peers) and the FMA peak", MainJobBenchmark.Run),
         (TrainStepBenchmark.Name, "psMNIST training step of the models `lmu train psmnist` trains: lmu-parallel (final mode) vs sequential; 2019 LMU without vs with feedback", TrainStepBenchmark.Run),
         (MemoryModesBenchmark.Name, "memory with return_sequences: fft, raw, chunked, sequential, and auto's pick", MemoryModesBenchmark.Run),
         (ScanBenchmark.Name, "linear recurrence scan throughput vs memory copy and per-step TorchSharp ops", ScanBenchmark.Run),
@@ -25,7 +26,7 @@ static class BenchCommand
             Description = $"Run only these tables: {string.Join(", ", names)}.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => names,
         };
         var quick = new Option<bool>("--quick") { Description = "Smaller sizes and fewer repetitions: the whole command in well under a minute (figures are rougher)." };
-        var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0: all cores).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0: libtorch's default, all cores).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--output", "-o") { Description = "Directory for bench.json and the PNG charts.", DefaultValueFactory = _ => Path.Combine("runs", "bench") };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout instead of tables." };
         only.Validators.Add(r =>

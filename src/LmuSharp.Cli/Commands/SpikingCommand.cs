@@ -17,7 +17,7 @@ static class SpikingCommand
         var tau = new Option<double>("--tau") { Description = "Time constant of the lowpass synapse, in seconds.", DefaultValueFactory = _ => 0.1 };
         var cycles = new Option<double>("--cycles") { Description = "Input bandwidth in cycles per window.", DefaultValueFactory = _ => 1 };
         var windows = new Option<double>("--windows") { Description = "Length of the input, in windows θ (scored after the first).", DefaultValueFactory = _ => 3 };
-        var neuron = new Option<string>("--neuron") { Description = "poisson (LIF rates with Poisson spike times, as in the paper) or lif (plain spiking LIF).", DefaultValueFactory = _ => "poisson" };
+        var neuron = new Option<string>("--neuron") { Description = "poisson (LIF rates with Poisson spike times, as in the paper), lif (plain spiking LIF) or rate (LIF rates, no spikes: the static decoding error alone).", DefaultValueFactory = _ => "poisson" };
         var radius = new Option<double>("--radius") { Description = "Scale of the represented vector x_i = m_i/(√(2i+1)·radius); ‖x‖ ≈ the input's windowed RMS / radius.", DefaultValueFactory = _ => new SpikingMemoryOptions().Radius };
         var evalPoints = new Option<int>("--eval-points") { Description = "Sample points in the unit ball for the decoders' least squares.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Random seed of the network and the input signal.", DefaultValueFactory = _ => 0 };
@@ -44,10 +44,16 @@ static class SpikingCommand
     {
         "poisson" => SpikingNeuron.PoissonLif,
         "lif" => SpikingNeuron.Lif,
-        _ => throw new ArgumentException($"--neuron must be poisson or lif, got '{name}'."),
+        "rate" => SpikingNeuron.LifRate,
+        _ => throw new ArgumentException($"--neuron must be poisson, lif or rate, got '{name}'."),
     };
 
-    static string NeuronName(SpikingNeuron neuron) => neuron == SpikingNeuron.PoissonLif ? "poisson" : "lif";
+    static string NeuronName(SpikingNeuron neuron) => neuron switch
+    {
+        SpikingNeuron.PoissonLif => "poisson",
+        SpikingNeuron.Lif => "lif",
+        _ => "rate",
+    };
 
     static int Execute(int[] orders, int[] neurons, SpikingExperiment.Settings settings, string output, bool json)
     {
@@ -102,9 +108,10 @@ static class SpikingCommand
             return 0;
         }
         var table = new Table().Title($"Spiking Legendre memory ({NeuronName(settings.Neuron)} neurons): θ = {settings.Theta} s, dt = {settings.Dt} s, τ = {settings.Tau} s, radius {settings.Radius}, {settings.CyclesPerWindow} cycles per window")
-            .AddColumns("d", "m", "NRMSE vs exact memory", "NRMSE vs input", "exact memory vs input", "mean rate (Hz)", "build (s)", "total (s)");
+            .AddColumns("d", "m", "NRMSE vs exact memory", "NRMSE vs input", "exact memory vs input", "static decoding error", "‖x‖ > 1", "mean rate (Hz)", "build (s)", "total (s)");
         foreach (var r in results)
-            table.AddRow($"{r.Order}", $"{r.Neurons:N0}", $"{r.NrmseVsExact:F4}", $"{r.Nrmse:F4}", $"{r.ExactNrmse:F4}", $"{r.MeanRate:F1}", $"{r.BuildSeconds:F2}", $"{r.Seconds:F2}");
+            table.AddRow($"{r.Order}", $"{r.Neurons:N0}", $"{r.NrmseVsExact:F4}", $"{r.Nrmse:F4}", $"{r.ExactNrmse:F4}", $"{r.StaticError:F4}", $"{r.OutsideBall:P1}",
+                $"{r.MeanRate:F1}", $"{r.BuildSeconds:F2}", $"{r.Seconds:F2}");
         AnsiConsole.Write(table);
         foreach (var (order, fit) in slopes)
             AnsiConsole.MarkupLine($"d = {order}: log-log slope of the error in m = [bold]{fit.Slope:F3}[/] (claim: −0.5)");

@@ -28,9 +28,11 @@ sealed record TrainConfig
     public string Schedule { get; init; } = "constant";
     /// <summary>Dropout rate where the model has dropout.</summary>
     public double Dropout { get; init; }
+    /// <summary>Dropout rate on the LMU's memory before a dense layer, where the model has one.</summary>
+    public double MemoryDropout { get; init; }
     /// <summary>Seeds the weights, the data order and the task's random data.</summary>
     public int Seed { get; init; }
-    /// <summary>Intra-op threads for TorchSharp (0: all cores).</summary>
+    /// <summary>Intra-op threads for TorchSharp (0: the cores other processes leave free, see <see cref="LoadAwareThreads"/>).</summary>
     public int Threads { get; init; }
     /// <summary>Use only the first N training samples (0: all); for quick runs and tests.</summary>
     public int TrainSamples { get; init; }
@@ -48,7 +50,8 @@ sealed record TrainConfig
         Require(double.IsFinite(LearningRate) && LearningRate > 0, "--lr must be finite and > 0");
         Require(Schedule is "constant" or "cosine", "--schedule must be constant or cosine");
         Require(Dropout is >= 0 and < 1, "--dropout must lie in [0, 1)");
-        Require(Threads >= 0, "--threads must be ≥ 0 (0: all cores)");
+        Require(MemoryDropout is >= 0 and < 1, "--memory-dropout must lie in [0, 1)");
+        Require(Threads >= 0, "--threads must be ≥ 0 (0: the cores other processes leave free)");
         Require(TrainSamples >= 0, "--train-samples must be ≥ 0 (0: all)");
         Require(Length >= 0, "--length must be ≥ 0 (0: the task's default)");
         Require(Mode is "auto" or "sequential" or "fft" or "raw" or "final" or "chunked", "--mode must be auto, sequential, fft, raw, final or chunked");

@@ -38,9 +38,10 @@ static class TrainOptions
         Of("--lr", "Adam learning rate (peak).", c => c.LearningRate, (c, v) => c with { LearningRate = v }),
         Of("--schedule", "Learning-rate schedule: constant or cosine.", c => c.Schedule, (c, v) => c with { Schedule = v }),
         Of("--dropout", "Dropout rate, where the model has dropout.", c => c.Dropout, (c, v) => c with { Dropout = v }),
+        Of("--memory-dropout", "Dropout on the LMU's memory before a dense layer, where the model has one.", c => c.MemoryDropout, (c, v) => c with { MemoryDropout = v }),
         Of("--seed", "Seed of weights, data order and generated data.", c => c.Seed, (c, v) => c with { Seed = v }),
         // Threads change speed only.
-        Of("--threads", "TorchSharp intra-op threads (0: all cores).", c => c.Threads, (c, v) => c with { Threads = v }, mayChange: true),
+        Of("--threads", "TorchSharp intra-op threads (0: as many as the cores other processes leave free, re-read every half second).", c => c.Threads, (c, v) => c with { Threads = v }, mayChange: true),
         Of("--train-samples", "Use only the first N training samples (0: all).", c => c.TrainSamples, (c, v) => c with { TrainSamples = v }),
         Of("--length", "Sequence length, for tasks where it is a choice.", c => c.Length, (c, v) => c with { Length = v }),
     ];

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LmuSharp.Cli.Output;
 using LmuSharp.IO;
 using Spectre.Console;
@@ -21,6 +22,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     public const string PreviousCheckpoint = "previous.ckpt";
 
     readonly CancellationTokenSource _stop = new();
+    LoadAwareThreads? _threads; // --threads 0: as many as other processes leave free
 
     /// <summary>A checkpoint whose model weights a new run starts from (warm start), or null.</summary>
     public string? InitialWeights { get; init; }
@@ -32,6 +34,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     public RunResult Run(TaskData data, LoadedCheckpoint? resumeFrom)
     {
         if (config.Threads > 0) torch.set_num_threads(config.Threads);
+        else _threads = new LoadAwareThreads(Environment.ProcessorCount);
         torch.manual_seed(config.Seed);
         using var model = task.Build(config);
         using var optimizer = optim.Adam(model.parameters(), config.LearningRate);
@@ -49,6 +52,11 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         }
         long parameters = model.parameters().Sum(p => p.numel());
         console.MarkupLine($"[bold]{task.Name}[/] · {config.Model} · {parameters:N0} parameters · {data.Train.Count:N0} train / {data.Validation.Count:N0} validation / {data.Test.Count:N0} test samples");
+        var clock = Stopwatch.StartNew(); // the one-time precomputation counts as training time
+        using var precomputed = Precompute(model, data);
+        if (precomputed is not null) data = precomputed;
+        Func<Tensor, Tensor> forward = precomputed is null ? model.forward : ((IPrecomputableInput)model).ForwardPrecomputed;
+        double precomputeSeconds = clock.Elapsed.TotalSeconds;
         AtomicFile.WriteAllText(Path.Combine(output, "config.json"), JsonSerializer.Serialize(config, JsonOptions.Indented));
 
         var history = new List<EpochMetrics>(progress.History);
@@ -64,13 +72,16 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
                 {
                     OnBatch = b =>
                     {
+                        _threads?.Update();
                         bar.Increment(1);
-                        bar.Description = $"epoch {b.Epoch + 1}/{config.Epochs} · loss {b.MeanLoss:F4} · {b.SamplesPerSecond:N0} samples/s";
+                        int threads = torch.get_num_threads();
+                        bar.Description = $"epoch {b.Epoch + 1}/{config.Epochs} · loss {b.MeanLoss:F4} · {b.SamplesPerSecond:N0} samples/s · {threads} thread{(threads > 1 ? "s" : "")}";
                     },
-                    OnEpochEnd = (state, epoch, better) => EndEpoch(model, optimizer, data.Test, history, state, epoch, better),
+                    OnEpochEnd = (state, epoch, better) => EndEpoch(model, forward, optimizer, data.Test, history, state, epoch, better),
                 };
                 var split = (Split s) => new TensorDataset(s.Inputs, s.Targets);
-                fit = model.Fit(split(data.Train), split(data.Validation), options, optimizer, ToFit(progress));
+                var start = ToFit(progress) with { Elapsed = progress.Elapsed + precomputeSeconds };
+                fit = model.Fit(split(data.Train), split(data.Validation), options, optimizer, start, forward);
             });
         progress = FromFit(fit.Progress, history);
         if (fit.Interrupted)
@@ -92,9 +103,9 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     };
 
     /// <summary>Tests the epoch's model, and writes metrics, plots and checkpoints (the test figure is the run's, not the fit's).</summary>
-    void EndEpoch(nn.Module<Tensor, Tensor> model, TorchSharp.Modules.OptimizerHelper optimizer, Split test, List<EpochMetrics> history, FitProgress state, FitEpoch epoch, bool better)
+    void EndEpoch(nn.Module<Tensor, Tensor> model, Func<Tensor, Tensor> forward, TorchSharp.Modules.OptimizerHelper optimizer, Split test, List<EpochMetrics> history, FitProgress state, FitEpoch epoch, bool better)
     {
-        var (_, testFigure) = Evaluate(task, model, test, config.BatchSize);
+        var (_, testFigure) = Fitting.Evaluate(model, forward, task.Metric, new TensorDataset(test.Inputs, test.Targets), config.BatchSize);
         history.Add(new EpochMetrics(epoch.Epoch, epoch.LearningRate, epoch.TrainLoss, epoch.ValidationLoss, epoch.Validation, testFigure, epoch.Seconds));
         var progress = FromFit(state, history);
         console.MarkupLine($"epoch {epoch.Epoch}/{config.Epochs}: train loss {epoch.TrainLoss:F4} · validation {task.Metric.Name} {epoch.Validation:F4} · test {testFigure:F4}{(better ? " [green](best)[/]" : "")}");
@@ -124,9 +135,23 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         AtomicFile.WriteAllText(Path.Combine(output, "metrics.jsonl"),
             string.Concat(history.Select(h => JsonSerializer.Serialize(h, JsonOptions.Compact) + "\n")));
 
+    /// <summary>
+    /// The splits with the model's fixed first stage applied once (<see cref="IPrecomputableInput"/>), or null when
+    /// the model has none: its rows then stand for the inputs in every step and evaluation.
+    /// </summary>
+    TaskData? Precompute(nn.Module<Tensor, Tensor> model, TaskData data)
+    {
+        if (model is not IPrecomputableInput { CanPrecompute: true } fixedStage) return null;
+        var clock = Stopwatch.StartNew();
+        Split Apply(Split s) => new(fixedStage.Precompute(s.Inputs), s.Targets.alias());
+        var precomputed = new TaskData(Apply(data.Train), Apply(data.Validation), Apply(data.Test));
+        console.MarkupLine($"The memory is fixed: its input windows were computed once for all {data.Train.Count + data.Validation.Count + data.Test.Count:N0} samples in {clock.Elapsed.TotalSeconds:F1} s; each step trains on them.");
+        return precomputed;
+    }
+
     /// <summary>One optimiser step on a batch with the task's loss (the library's step); the loss, in the caller's dispose scope.</summary>
-    public static Tensor Step(nn.Module<Tensor, Tensor> model, TorchSharp.Modules.OptimizerHelper optimizer, Metric metric, Tensor x, Tensor y) =>
-        Fitting.Step(model, optimizer, metric.Loss, x, y);
+    public static Tensor Step(Func<Tensor, Tensor> forward, TorchSharp.Modules.OptimizerHelper optimizer, Metric metric, Tensor x, Tensor y) =>
+        Fitting.Step(forward, optimizer, metric.Loss, x, y);
 
     /// <summary>Mean loss and metric of a model over a split, in evaluation mode.</summary>
     public static (double Loss, double Metric) Evaluate(ITask task, nn.Module<Tensor, Tensor> model, Split split, int batchSize) =>

@@ -65,6 +65,42 @@ public sealed class Lmu : nn.Module<Tensor, LmuState?, (Tensor Output, LmuState 
         return mode == LmuMode.Sequential ? Sequential(input, state, lengths) : ParallelLmuForward.Run(cell, input, state, lengths, mode, Computation);
     }
 
+    /// <summary>
+    /// True when the last memory state is linear in the data through fixed weights: the layer runs in
+    /// <see cref="LmuMode.Final"/> and neither θ nor A, B is trained. Then <see cref="PrecomputeInput"/> and
+    /// <see cref="ForwardPrecomputed"/> split <c>forward</c> into a part computed once per data set and a cheap rest.
+    /// </summary>
+    public bool CanPrecomputeInput => Mode == LmuMode.Final && !Options.TrainableTheta && !Options.TrainableAB;
+
+    /// <summary>
+    /// The data-only part of the final memory state, per sequence: Z = Σ_t x_t ⊗ H_{T−1−t} and S = Σ_t H_{T−1−t}
+    /// (and x_T when the hidden cell reads the input), as [batch, features] rows, without gradient.
+    /// <c>ForwardPrecomputed(PrecomputeInput(x, lengths))</c> equals <c>forward(x, null, lengths)</c>.
+    /// </summary>
+    /// <param name="input">x, [batch, time, inputSize].</param>
+    /// <param name="lengths">[batch] integer lengths in 1..time, or null when every sequence fills the time axis.</param>
+    /// <exception cref="InvalidOperationException"><see cref="CanPrecomputeInput"/> is false.</exception>
+    public Tensor PrecomputeInput(Tensor input, Tensor? lengths = null)
+    {
+        if (!CanPrecomputeInput)
+            throw new InvalidOperationException($"PrecomputeInput needs mode Final (this layer runs {Mode}) and a fixed memory (trainableTheta and trainableAB false).");
+        LmuChecks.Sequence(input, null, lengths, Options, cell.ParameterType);
+        return FinalMemoryWindows.Features(cell, input, lengths);
+    }
+
+    /// <summary>
+    /// The layer on rows of <see cref="PrecomputeInput"/>: M_T = W_x Z + b S, then the hidden cell; returns (output,
+    /// final state) as <c>forward</c> does, with the same dropout and the same gradients for every trained parameter.
+    /// </summary>
+    /// <param name="features">[batch, features] from <see cref="PrecomputeInput"/>.</param>
+    public (Tensor Output, LmuState State) ForwardPrecomputed(Tensor features)
+    {
+        if (!CanPrecomputeInput)
+            throw new InvalidOperationException($"ForwardPrecomputed needs mode Final (this layer runs {Mode}) and a fixed memory (trainableTheta and trainableAB false).");
+        LmuChecks.Features(features, FinalMemoryWindows.Width(Options), cell.ParameterType);
+        return FinalMemoryWindows.Forward(cell, features);
+    }
+
     /// <summary>One time step with the same weights: x_t [batch, inputSize], previous state (zeros when null) → (o_t, new state).</summary>
     /// <param name="input">x_t, [batch, inputSize].</param>
     /// <param name="state">The previous state, or null for zeros.</param>

@@ -123,10 +123,26 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
     /// <summary>u_t = W_x x_t + b for every step at once: x [N, T, inputSize] → [N, T, memoryD].</summary>
     internal Tensor EncodeInput(Tensor x, DropoutMasks masks) => input_encoder.forward(masks.Input(x));
 
-    /// <summary>The hidden cell on [vec(M_t); x_t]: (o_t, h_t, c_t). Works on any leading shape for None/Linear.</summary>
-    internal (Tensor Output, Tensor? Hidden, Tensor? Cell) Hidden(Tensor memory, Tensor x, LmuState? previous)
+    /// <summary>
+    /// The last memory state from the input's window sums (<see cref="LmuMode.Final"/> with the memory fixed):
+    /// <code>
+    /// M_T = Σ_t u_t H_{T−1−t} = W_x Z + b S,   Z = Σ_t x_t ⊗ H_{T−1−t},   S = Σ_t H_{T−1−t}
+    /// </code>
+    /// with <paramref name="windows"/> [N, d, inputSize + 1] holding Z and, last, S. The input dropout mask scales x
+    /// (hence Z) per sequence, as in <see cref="EncodeInput"/>. Returns M_T [N, memoryD, d].
+    /// </summary>
+    internal Tensor EncodeWindows(Tensor windows, DropoutMasks masks)
     {
-        var input = Options.InputToHidden ? cat([memory, x], -1) : memory;
+        int inputs = Options.InputSize;
+        var m = nn.functional.linear(masks.Input(windows.narrow(2, 0, inputs)), input_encoder.weight!); // W_x Z, [N, d, C]
+        if (input_encoder.bias is { } b) m = m + windows.narrow(2, inputs, 1) * b;                          // + b S
+        return m.transpose(1, 2);
+    }
+
+    /// <summary>The hidden cell on [vec(M_t); x_t]: (o_t, h_t, c_t). Works on any leading shape for None/Linear.</summary>
+    internal (Tensor Output, Tensor? Hidden, Tensor? Cell) Hidden(Tensor memory, Tensor? x, LmuState? previous)
+    {
+        var input = Options.InputToHidden ? cat([memory, x!], -1) : memory;
         switch (hidden)
         {
             case null: return (memory, null, null);

@@ -27,6 +27,14 @@ internal static class LmuChecks
         State(state, input, o);
     }
 
+    public static void Features(Tensor features, long width, ScalarType parameterType)
+    {
+        if (features.dim() != 2 || features.shape[1] != width || features.shape[0] < 1)
+            Fail("features", $"must have shape [batch, {width}] as PrecomputeInput returns it, got shape {Shape(features)}");
+        if (features.dtype != parameterType)
+            Fail("features", $"must have the parameters' dtype {parameterType}, got {features.dtype}");
+    }
+
     static void DType(Tensor input, ScalarType parameterType)
     {
         if (input.dtype != parameterType)

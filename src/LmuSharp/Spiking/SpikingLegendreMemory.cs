@@ -31,6 +31,7 @@ public sealed class SpikingLegendreMemory
     readonly double[] _scale;            // T⁻¹ diagonal: √(2i+1)·radius
     readonly double[] _y, _current, _voltage, _refractory, _state;
     readonly double _a, _dt, _decay;
+    double _activity; // spikes, or Σ r·dt in rate mode, since the last reset
     Xoshiro256 _random;
 
     /// <summary>Builds the population and solves its decoders (O(S·m·min(S, m)) with S sample points).</summary>
@@ -104,11 +105,11 @@ public sealed class SpikingLegendreMemory
     /// <summary>The number of steps since construction or the last <see cref="Reset"/>.</summary>
     public long Steps { get; private set; }
 
-    /// <summary>The number of spikes emitted since construction or the last <see cref="Reset"/>.</summary>
+    /// <summary>The number of spikes emitted since construction or the last <see cref="Reset"/> (0 for <see cref="SpikingNeuron.LifRate"/>).</summary>
     public long SpikeCount { get; private set; }
 
-    /// <summary>The mean firing rate over all neurons and steps so far, in Hz.</summary>
-    public double MeanRate => Steps == 0 ? 0 : SpikeCount / (Steps * _dt * Neurons);
+    /// <summary>The mean firing rate over all neurons and steps so far, in Hz (for <see cref="SpikingNeuron.LifRate"/>, the mean of the rates).</summary>
+    public double MeanRate => Steps == 0 ? 0 : _activity / (Steps * _dt * Neurons);
 
     /// <summary>The represented vector x = T m̂ (the synapse's output; ‖x‖ ≲ 1 by the choice of radius).</summary>
     public ReadOnlySpan<double> Represented => _y;
@@ -132,6 +133,7 @@ public sealed class SpikingLegendreMemory
         for (int n = 0; n < _voltage.Length; n++) _voltage[n] = _random.NextDouble();
         Steps = 0;
         SpikeCount = 0;
+        _activity = 0;
     }
 
     /// <summary>Advances the network by one time step dt with input sample <paramref name="u"/>.</summary>
@@ -149,9 +151,15 @@ public sealed class SpikingLegendreMemory
         // The synapse decays, then receives the input and the decoded spikes (each a 1/dt impulse).
         Span<double> next = stackalloc double[d];
         for (int i = 0; i < d; i++) next[i] = _a * _y[i] + _input[i] * u;
-        long spikes = Options.Neuron == SpikingNeuron.PoissonLif ? PoissonSpikes(next) : LifSpikes(next);
+        if (Options.Neuron == SpikingNeuron.LifRate)
+            _activity += Rates(next);
+        else
+        {
+            long spikes = Options.Neuron == SpikingNeuron.PoissonLif ? PoissonSpikes(next) : LifSpikes(next);
+            SpikeCount += spikes;
+            _activity += spikes;
+        }
         next.CopyTo(_y);
-        SpikeCount += spikes;
         Steps++;
     }
 
@@ -179,6 +187,22 @@ public sealed class SpikingLegendreMemory
             if (count == 0) continue;
             TensorPrimitives.MultiplyAdd(_recurrent.AsSpan(n * d, d), count, next, next);
             total += count;
+        }
+        return total;
+    }
+
+    /// <summary>No spikes: each neuron adds r(J)·dt times its recurrent decoder row (the mean of a Poisson step).</summary>
+    /// <returns>Σ r·dt, the number of spikes a Poisson population would emit on average.</returns>
+    double Rates(Span<double> next)
+    {
+        int d = Order;
+        double total = 0;
+        for (int n = 0; n < _current.Length; n++)
+        {
+            double expected = _population.Rate(_current[n]) * _dt;
+            if (expected == 0) continue;
+            TensorPrimitives.MultiplyAdd(_recurrent.AsSpan(n * d, d), expected, next, next);
+            total += expected;
         }
         return total;
     }

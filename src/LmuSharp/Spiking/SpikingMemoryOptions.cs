@@ -89,8 +89,8 @@ public sealed record SpikingMemoryOptions
         if (MaxRate < MinRate) throw new ArgumentOutOfRangeException(nameof(MaxRate), MaxRate, $"MaxRate must be ≥ MinRate = {MinRate}, got {MaxRate}.");
         if (MaxRate * TauRef >= 1)
             throw new ArgumentOutOfRangeException(nameof(MaxRate), MaxRate, $"MaxRate must be below 1/TauRef = {1 / TauRef} Hz (no LIF neuron fires faster), got {MaxRate}.");
-        if (Neuron is not (SpikingNeuron.PoissonLif or SpikingNeuron.Lif))
-            throw new ArgumentOutOfRangeException(nameof(Neuron), Neuron, "Neuron must be PoissonLif or Lif.");
+        if (Neuron is not (SpikingNeuron.PoissonLif or SpikingNeuron.Lif or SpikingNeuron.LifRate))
+            throw new ArgumentOutOfRangeException(nameof(Neuron), Neuron, "Neuron must be PoissonLif, Lif or LifRate.");
         if (!(MinIntercept >= -1 && MinIntercept < 1))
             throw new ArgumentOutOfRangeException(nameof(MinIntercept), MinIntercept, $"MinIntercept must lie in [-1, 1), got {MinIntercept}.");
         if (!(MaxIntercept >= MinIntercept && MaxIntercept < 1))

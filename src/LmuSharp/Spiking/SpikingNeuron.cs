@@ -15,4 +15,11 @@ public enum SpikingNeuron
     /// when it crosses 1, then the voltage is held at 0 for τ_ref. Deterministic given the initial voltages.
     /// </summary>
     Lif,
+
+    /// <summary>
+    /// No spikes: each step neuron i contributes its LIF rate r_i(J)·dt times its decoder, the mean of what
+    /// <see cref="PoissonLif"/> emits (Nengo's LIFRate). The network is deterministic and its only departure from
+    /// the exact memory is the static decoding error, so it separates that error from the spike noise.
+    /// </summary>
+    LifRate,
 }

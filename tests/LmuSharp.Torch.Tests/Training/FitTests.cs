@@ -95,7 +95,7 @@ public class FitTests
         var before = model.parameters().Select(p => p.detach().clone()).ToArray();
         var sgd = optim.SGD(model.parameters(), 1.0);
         var x = 100 * randn(8, 4);
-        Fitting.Step(model, sgd, (o, t) => nn.functional.mse_loss(o, t), x, zeros(8, 1), clipGradNorm: 0.01);
+        Fitting.Step(model.forward, sgd, (o, t) => nn.functional.mse_loss(o, t), x, zeros(8, 1), clipGradNorm: 0.01);
 
         // With SGD at rate 1 the update is −g, so its global norm is the clipped gradient's: 0.01.
         double squares = model.parameters().Zip(before, (p, b) => (p - b).square().sum().item<float>()).Sum();

@@ -6,7 +6,9 @@ namespace LmuSharp.Cli.Benchmarks.Workloads;
 /// One psMNIST training step as `lmu train psmnist --model M` takes it: the model <see cref="PsMnistTask"/> builds from
 /// its own default configuration for M (seeded as the trainer seeds it, in training mode), Adam at the configured
 /// learning rate over all its parameters, the task's loss; then forward, loss, backward and the Adam update on one
-/// batch. The pixels and labels are random: values do not change the cost of a step.
+/// batch. When the model has a fixed first stage (<see cref="IPrecomputableInput"/>), the trainer applies it once per
+/// data set and steps on its output, so this step does too; <see cref="Precomputed"/> says so. The pixels and labels
+/// are random: values do not change the cost of a step.
 /// </summary>
 public sealed class PsMnistTrainStep : IWorkload
 {
@@ -22,6 +24,7 @@ public sealed class PsMnistTrainStep : IWorkload
     readonly nn.Module<Tensor, Tensor> _model;
     readonly OptimizerHelper _adam;
     readonly Metric _metric;
+    readonly Func<Tensor, Tensor> _forward;
     readonly Tensor _x, _y;
 
     /// <summary>Builds the model of <paramref name="variant"/> (see <see cref="Variants"/>) and a batch.</summary>
@@ -30,26 +33,33 @@ public sealed class PsMnistTrainStep : IWorkload
     /// <param name="batch">Samples in the batch (0: the task's default batch size).</param>
     public PsMnistTrainStep(string variant, int length = Pixels, int batch = 0)
     {
+        (Config, _model, _adam, _metric) = Build(variant);
+        Batch = batch > 0 ? batch : Config.BatchSize;
+        Length = length;
+        Parameters = _model.parameters().Sum(p => p.numel());
+        Mode = _model.children().OfType<Lmu>().Single().Mode;
+        using var pixels = rand(Batch, length, 1);
+        if (_model is IPrecomputableInput { CanPrecompute: true } fixedStage)
+            (_x, _forward, Precomputed) = (fixedStage.Precompute(pixels), fixedStage.ForwardPrecomputed, true);
+        else (_x, _forward) = (pixels.alias(), _model.forward);
+        _y = randint(0, 10, [Batch]);
+        // First-call costs (JIT, kernel caches) on an 8-step prefix: a full-length warm-up of the stepped models takes seconds.
+        using var prefix = Precomputed ? _x.alias() : _x[.., ..Math.Min(8, length)];
+        Run(prefix);
+    }
+
+    /// <summary>The model of <paramref name="variant"/> as the trainer builds it (seeded, in training mode), its Adam and its metric.</summary>
+    internal static (TrainConfig Config, nn.Module<Tensor, Tensor> Model, OptimizerHelper Adam, Metric Metric) Build(string variant)
+    {
         var task = TaskRegistry.Get("psmnist");
         var parts = variant.Split(':');
         var config = task.Defaults(parts[0]);
         if (parts.Length > 1) config = config with { Mode = parts[1] };
-        Config = config.Validate();
-        Batch = batch > 0 ? batch : config.BatchSize;
-        Length = length;
-
+        config.Validate();
         manual_seed(config.Seed); // as the trainer seeds before building
-        _model = task.Build(config);
-        _model.train();
-        _adam = optim.Adam(_model.parameters(), config.LearningRate);
-        _metric = task.Metric;
-        Parameters = _model.parameters().Sum(p => p.numel());
-        Mode = _model.children().OfType<Lmu>().Single().Mode;
-        _x = rand(Batch, length, 1);
-        _y = randint(0, 10, [Batch]);
-        // First-call costs (JIT, kernel caches) on an 8-step prefix: a full-length warm-up of the stepped models takes seconds.
-        using var prefix = _x[.., ..Math.Min(8, length)];
-        Run(prefix);
+        var model = task.Build(config);
+        model.train();
+        return (config, model, optim.Adam(model.parameters(), config.LearningRate), task.Metric);
     }
 
     /// <summary>The configuration the model was built from: the task's defaults, the mode as the variant says.</summary>
@@ -57,6 +67,9 @@ public sealed class PsMnistTrainStep : IWorkload
 
     /// <summary>The mode the model's LMU layer runs in (what the configured mode resolves to).</summary>
     public LmuMode Mode { get; }
+
+    /// <summary>True when the step runs on the model's precomputed input (the fixed memory's windows), as the trainer's does.</summary>
+    public bool Precomputed { get; }
 
     /// <summary>Trainable parameters of the model.</summary>
     public long Parameters { get; }
@@ -68,7 +81,7 @@ public sealed class PsMnistTrainStep : IWorkload
     public int Length { get; }
 
     /// <summary>The model in words: name, mode and sizes.</summary>
-    public string Description => $"{Config.Model} (mode {Config.Mode}, runs {Mode.ToString().ToLowerInvariant()}): order {Config.Order}, θ = {Config.Theta:0}, hidden {Config.Hidden}, {Parameters:N0} parameters";
+    public string Description => $"{Config.Model} (mode {Config.Mode}, runs {Mode.ToString().ToLowerInvariant()}): order {Config.Order}, θ = {Config.Theta:0}, hidden {Config.Hidden}, {Parameters:N0} parameters{(Precomputed ? ", on the precomputed input windows" : "")}";
 
     /// <summary>Forward, loss, backward, Adam.</summary>
     public void Step() => Run(_x);
@@ -76,7 +89,7 @@ public sealed class PsMnistTrainStep : IWorkload
     void Run(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Trainer.Step(_model, _adam, _metric, x, _y); // the trainer's own step
+        Trainer.Step(_forward, _adam, _metric, x, _y); // the trainer's own step
     }
 
     /// <summary>Frees the model, the optimiser and the batch.</summary>

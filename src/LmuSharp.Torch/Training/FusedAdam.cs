@@ -1,0 +1,95 @@
+using System.Numerics;
+using LmuSharp.Torch.Recurrence;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LmuSharp.Torch;
+
+/// <summary>
+/// TorchSharp's <see cref="Adam"/> update done in one pass over each parameter's memory instead of nine tensor ops
+/// (and two temporaries) per parameter. Written by hand because TorchSharp has no fused or multi-tensor Adam; for a
+/// model of a few small layers those per-op dispatches cost more than the arithmetic. The optimiser, its state and
+/// its checkpoints stay TorchSharp's own: this only replaces <c>step()</c>, with the same formula:
+/// <code>
+/// g ← ∇ + λ p;   m ← β₁ m + (1 − β₁) g;   v ← β₂ v + (1 − β₂) g²
+/// p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+/// </code>
+/// </summary>
+public static class FusedAdam
+{
+    /// <summary>
+    /// Performs <c>adam.step()</c>. Fused on CPU for float32 parameters (the usual case); any other device, dtype,
+    /// <c>amsgrad</c> or <c>maximize</c> runs TorchSharp's own step, so the result never depends on which path ran
+    /// beyond float rounding.
+    /// </summary>
+    /// <param name="adam">The optimiser; its parameters' gradients hold ∇ (parameters without a gradient are skipped, as TorchSharp does).</param>
+    public static void FusedStep(this Adam adam)
+    {
+        var stateDict = adam.state_dict();
+        var groups = adam.ParamGroups.Cast<ParamGroup>().ToList();
+        if (!groups.All(Fusable)) { adam.step(); return; }
+        int index = 0;
+        foreach (var group in groups)
+        {
+            var options = (Adam.Options)group.Options;
+            foreach (var p in group.Parameters)
+            {
+                var state = (Adam.State)stateDict.State[index++];
+                using var grad = p.grad;
+                if (grad is null) continue;
+                state.step++;
+                Update(p, grad, state, options);
+            }
+        }
+    }
+
+    static bool Fusable(ParamGroup group)
+    {
+        var o = (Adam.Options)group.Options;
+        return o.amsgrad != true && o.maximize != true && group.Parameters.All(p =>
+            p.device_type == TorchSharp.DeviceType.CPU && p.dtype == ScalarType.Float32 && p.is_contiguous());
+    }
+
+    static unsafe void Update(Tensor parameter, Tensor grad, Adam.State state, Adam.Options o)
+    {
+        using var g = grad.contiguous();
+        double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value;
+        var k = new Coefficients(
+            (float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2), (float)o.weight_decay!.Value,
+            (float)Math.Sqrt(1 - Math.Pow(beta2, state.step)), (float)o.eps!.Value,
+            (float)(o.LearningRate!.Value / (1 - Math.Pow(beta1, state.step))));
+        long n = parameter.numel();
+        Pass(TensorMemory.Pointer<float>(parameter), TensorMemory.Pointer<float>(g), TensorMemory.Pointer<float>(state.exp_avg),
+            TensorMemory.Pointer<float>(state.exp_avg_sq), n, k);
+    }
+
+    /// <summary>β₁, 1 − β₁, β₂, 1 − β₂, λ, √(1 − β₂ᵗ), ε and the step size lr / (1 − β₁ᵗ), in float as libtorch applies them.</summary>
+    readonly record struct Coefficients(float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float WeightDecay,
+        float SqrtCorrection2, float Epsilon, float StepSize);
+
+    static unsafe void Pass(float* p, float* grad, float* m, float* v, long n, Coefficients k)
+    {
+        long i = 0;
+        int width = Vector<float>.Count;
+        for (; i <= n - width; i += width)
+        {
+            var g = Vector.Load(grad + i);
+            var pv = Vector.Load(p + i);
+            if (k.WeightDecay != 0) g += k.WeightDecay * pv;
+            var mv = Vector.Load(m + i) * k.Beta1 + g * k.OneMinusBeta1;
+            var vv = Vector.Load(v + i) * k.Beta2 + g * g * k.OneMinusBeta2;
+            var denominator = Vector.SquareRoot(vv) / k.SqrtCorrection2 + new Vector<float>(k.Epsilon);
+            (pv - k.StepSize * mv / denominator).Store(p + i);
+            mv.Store(m + i);
+            vv.Store(v + i);
+        }
+        for (; i < n; i++)
+        {
+            float g = grad[i];
+            if (k.WeightDecay != 0) g += k.WeightDecay * p[i];
+            m[i] = m[i] * k.Beta1 + g * k.OneMinusBeta1;
+            v[i] = v[i] * k.Beta2 + g * g * k.OneMinusBeta2;
+            p[i] -= k.StepSize * m[i] / (MathF.Sqrt(v[i]) / k.SqrtCorrection2 + k.Epsilon);
+        }
+    }
+}

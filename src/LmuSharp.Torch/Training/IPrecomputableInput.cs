@@ -1,0 +1,24 @@
+using static TorchSharp.torch;
+
+namespace LmuSharp.Torch;
+
+/// <summary>
+/// A model whose first stage is a fixed function of its input: nothing that stage depends on is trained. A trainer
+/// applies <see cref="Precompute"/> once to each data split and then trains on the result epoch after epoch, with
+/// <see cref="ForwardPrecomputed"/> in place of <c>forward</c>. Exact (the same function, computed in another order),
+/// not an approximation.
+/// </summary>
+public interface IPrecomputableInput
+{
+    /// <summary>True when the model's current options have such a stage (for example, false when θ is trained).</summary>
+    bool CanPrecompute { get; }
+
+    /// <summary>The fixed stage on a batch: input [N, …] → features [N, F], without gradient.</summary>
+    /// <param name="input">A batch of the model's inputs.</param>
+    /// <exception cref="InvalidOperationException"><see cref="CanPrecompute"/> is false.</exception>
+    Tensor Precompute(Tensor input);
+
+    /// <summary>The rest of the model: <c>ForwardPrecomputed(Precompute(x))</c> equals <c>forward(x)</c> up to rounding, gradients included.</summary>
+    /// <param name="features">[N, F] rows of <see cref="Precompute"/>'s output.</param>
+    Tensor ForwardPrecomputed(Tensor features);
+}

@@ -1,0 +1,72 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static LmuSharp.Torch.Tests.LmuTestKit;
+using static TorchSharp.torch;
+
+namespace LmuSharp.Torch.Tests;
+
+/// <summary><see cref="FusedAdam.FusedStep"/> against TorchSharp's own <c>Adam.step()</c>, step for step.</summary>
+public class FusedAdamTests
+{
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.01)]
+    public void Fused_steps_follow_TorchSharps_Adam(double weightDecay)
+    {
+        var (reference, referenceAdam) = Model(weightDecay);
+        var (fused, fusedAdam) = Model(weightDecay);
+        var x = randn(16, 7);
+        for (int step = 0; step < 25; step++)
+        {
+            using var scope = NewDisposeScope();
+            foreach (var (model, adam, fusedStep) in new[] { (reference, referenceAdam, false), (fused, fusedAdam, true) })
+            {
+                adam.zero_grad();
+                model.forward(x * (step + 1) / 10).pow(2).mean().backward(); // gradients that change from step to step
+                if (fusedStep) adam.FusedStep(); else adam.step();
+            }
+        }
+        foreach (var (a, b) in reference.parameters().Zip(fused.parameters()))
+            Assert.InRange(MaxAbs(a, b), 0, 2e-6);
+        var (sa, sb) = (referenceAdam.state_dict().State.Cast<Adam.State>().ToList(), fusedAdam.state_dict().State.Cast<Adam.State>().ToList());
+        for (int i = 0; i < sa.Count; i++)
+        {
+            Assert.Equal(sa[i].step, sb[i].step);
+            Assert.InRange(MaxAbs(sa[i].exp_avg, sb[i].exp_avg), 0, 1e-6);
+            Assert.InRange(MaxAbs(sa[i].exp_avg_sq, sb[i].exp_avg_sq), 0, 1e-6);
+        }
+    }
+
+    [Fact]
+    public void Parameters_without_gradient_and_float64_models_keep_TorchSharps_behaviour()
+    {
+        manual_seed(1);
+        var used = nn.Linear(3, 2);
+        var unused = nn.Linear(3, 2);
+        var adam = optim.Adam(used.parameters().Concat(unused.parameters()), 0.1);
+        var before = unused.weight!.detach().clone();
+        used.forward(ones(1, 3)).sum().backward();
+        adam.FusedStep();
+        Assert.Equal(0, MaxAbs(before, unused.weight!));
+        Assert.Equal(0L, adam.state_dict().State.Cast<Adam.State>().Last().step);
+
+        var (reference, referenceAdam) = Model(0);
+        var (other, otherAdam) = Model(0);
+        reference.to(ScalarType.Float64);
+        other.to(ScalarType.Float64);
+        (referenceAdam, otherAdam) = (optim.Adam(reference.parameters(), 0.01), optim.Adam(other.parameters(), 0.01));
+        var x = randn(4, 7, ScalarType.Float64);
+        reference.forward(x).sum().backward();
+        other.forward(x).sum().backward();
+        referenceAdam.step();
+        otherAdam.FusedStep(); // not float32: TorchSharp's step, exactly
+        foreach (var (a, b) in reference.parameters().Zip(other.parameters())) Assert.Equal(0, MaxAbs(a, b));
+    }
+
+    static (nn.Module<Tensor, Tensor> Model, Adam Adam) Model(double weightDecay)
+    {
+        manual_seed(4);
+        var model = nn.Sequential(nn.Linear(7, 37), nn.Tanh(), nn.Linear(37, 3)); // 37: a tail after the vector loop
+        return (model, optim.Adam(model.parameters(), 0.01, weight_decay: weightDecay));
+    }
+}
