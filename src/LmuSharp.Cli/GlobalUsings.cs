@@ -5,5 +5,6 @@ global using LmuSharp.Cli.Tasks;
 global using LmuSharp.Cli.Training;
 global using LmuSharp.Torch;
 global using LmuSharp.Torch.Export;
+global using LmuSharp.Torch.Training;
 global using TorchSharp;
 global using static TorchSharp.torch;

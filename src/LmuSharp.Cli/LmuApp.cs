@@ -14,6 +14,7 @@ static class LmuApp
         root.Options.Add(Verbose);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(TasksCommand.Create());
         root.Subcommands.Add(CapacityCommand.Create());

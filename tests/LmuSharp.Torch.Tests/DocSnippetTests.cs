@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DocSnippets;
+using LmuSharp.Torch.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,6 +23,33 @@ public class DocSnippetTests
     static readonly Dictionary<string, Action<string>> Runners = new()
     {
         ["readme-memory"] = _ => ReadmeMemory.Run(stream: Enumerable.Range(0, 1_000).Select(t => Math.Sin(t / 50.0))),
+        ["readme-fit"] = _ =>
+        {
+            // A noisy sine (about standardised): the fit must halve the error of the naive forecast (the window's last value
+            // repeated) on the validation windows, computed here from the rows.
+            var random = new Random(1);
+            var rows = Enumerable.Range(0, 400).Select(t => new[] { (float)(1.4 * Math.Sin(t / 6.0) + 0.05 * random.NextDouble()) }).ToList();
+            var validationRows = TimeSplit.Of(rows.Count, 0.15, 0.15).Validation;
+            var naive = new SlidingWindows(48, 12).Starts(validationRows)
+                .SelectMany(s => Enumerable.Range(0, 12).Select(h => Math.Pow(rows[s + 48 + h][0] - rows[s + 47][0], 2))).Average();
+            var directory = Directory.CreateTempSubdirectory("lmusharp-snippet-");
+            string previous = Directory.GetCurrentDirectory();
+            try
+            {
+                Directory.SetCurrentDirectory(directory.FullName);
+                manual_seed(1);
+                var (model, result) = ReadmeFit.Run(rows);
+                Assert.InRange(result.Progress.BestEpoch, 1, 30);
+                Assert.True(result.Progress.Best < 0.5 * Math.Sqrt(naive), $"validation RMSE {result.Progress.Best}, naive {Math.Sqrt(naive)}");
+                var runtime = Runtime.LmuModel.Load(Path.Combine(directory.FullName, "forecaster.safetensors"));
+                Assert.Equal((1, 12), (runtime.InputSize, runtime.OutputSize));
+            }
+            finally
+            {
+                Directory.SetCurrentDirectory(previous);
+                directory.Delete(recursive: true);
+            }
+        },
         ["readme-modules"] = block =>
         {
             var pixels = rand(2, 784, 1);

@@ -18,6 +18,8 @@ static class TrainCommand
         var command = new Command("train", "Train a model on one of the papers' tasks, with the paper's configuration as defaults.") { task };
         foreach (var entry in options) command.Options.Add(entry.Option);
         foreach (var option in new Option[] { output, dataDir, resume, init, json }) command.Options.Add(option);
+        command.Subcommands.Add(TrainSeriesCommand.Create());
+        command.Subcommands.Add(TrainSequencesCommand.Create());
         command.SetAction(parse =>
         {
             var t = TaskRegistry.Get(parse.GetValue(task)!);

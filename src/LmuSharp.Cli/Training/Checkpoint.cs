@@ -20,14 +20,14 @@ sealed record LoadedCheckpoint(CheckpointFile File, TrainConfig Config, TrainPro
 }
 
 /// <summary>
-/// A training checkpoint in one file, written atomically: a JSON header (config and progress), the model
-/// (TorchSharp's format), the optimiser state and the torch RNG state, each a section of a
-/// <see cref="CheckpointFile"/> with its length and checksum. Restoring all of it lets a killed run continue
+/// A training checkpoint in one file, written atomically: a JSON header (config and progress), then the library's
+/// <see cref="FitCheckpoint"/> sections (the model in TorchSharp's format, the optimiser state, the torch RNG state),
+/// each a section of a <see cref="CheckpointFile"/> with its length and checksum. Restoring all of it lets a killed run continue
 /// exactly where it was saved; a damaged file is refused, before anything is restored, with one line.
 /// </summary>
 static class Checkpoint
 {
-    public const string HeaderSection = "header", ModelSection = "model", OptimizerSection = "optim", RngSection = "rng";
+    public const string HeaderSection = "header";
 
     sealed record Header(TrainConfig Config, TrainProgress Progress, long Parameters);
 
@@ -35,18 +35,17 @@ static class Checkpoint
     public static void Save(string path, TrainConfig config, TrainProgress progress, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, string? previousPath = null)
     {
         var header = new Header(config, progress, model.parameters().Sum(p => p.numel()));
-        var bytes = new MemoryStream();
-        CheckpointFile.Write(bytes, [
-            (HeaderSection, JsonSerializer.SerializeToUtf8Bytes(header, JsonOptions.Compact)),
-            (ModelSection, Serialize(writer => model.save(writer))),
-            (OptimizerSection, Serialize(writer => optimizer.save_state_dict(writer))),
-            (RngSection, TorchRngState.Get()),
-        ]);
-        AtomicFile.Write(path, stream => FaultInjection.Write(stream, bytes.ToArray()), previousPath);
+        var bytes = FitCheckpoint.Serialize((HeaderSection, JsonSerializer.SerializeToUtf8Bytes(header, JsonOptions.Compact)), model, optimizer);
+        AtomicFile.Write(path, stream => FaultInjection.Write(stream, bytes), previousPath);
     }
 
     /// <summary>Reads and verifies a checkpoint, and its header (config and progress); no TorchSharp involved.</summary>
-    public static LoadedCheckpoint Load(string path) => FromFile(CheckpointFile.Read(path));
+    public static LoadedCheckpoint Load(string path)
+    {
+        if (!File.Exists(path)) throw new UserError($"checkpoint '{path}' does not exist.");
+        var bytes = File.ReadAllBytes(path);
+        return FromFile(LegacyCheckpointFile.Is(bytes) ? LegacyCheckpointFile.Parse(bytes, path) : CheckpointFile.Parse(bytes, path));
+    }
 
     /// <summary>Verifies a checkpoint's bytes and reads its header; <paramref name="path"/> names it in messages.</summary>
     public static LoadedCheckpoint Parse(byte[] bytes, string path) => FromFile(CheckpointFile.Parse(bytes, path));
@@ -74,11 +73,8 @@ static class Checkpoint
         var file = checkpoint.File;
         try
         {
-            if (file.Has(LegacyCheckpointFile.TorchSection)) { RestoreLegacy(file, model, optimizer); return; }
-            model.load(Reader(file, ModelSection));
-            if (optimizer is null) return;
-            optimizer.load_state_dict(Reader(file, OptimizerSection));
-            TorchRngState.Set(file.Section(RngSection).ToArray(), file.Path);
+            if (file.Has(LegacyCheckpointFile.TorchSection)) RestoreLegacy(file, model, optimizer);
+            else FitCheckpoint.Restore(file, model, optimizer);
         }
         catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
         {
@@ -109,13 +105,6 @@ static class Checkpoint
         if (p.Epoch < 0 || p.Batch < 0 || p.History.Count != p.Epoch || p.Epoch > header.Config.Epochs)
             throw CheckpointFile.Corrupt(file.Path, $"the header's progress (epoch {p.Epoch}, batch {p.Batch}, {p.History.Count} epochs of history) is inconsistent");
         return header;
-    }
-
-    static byte[] Serialize(Action<BinaryWriter> save)
-    {
-        var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true)) save(writer);
-        return stream.ToArray();
     }
 
     static BinaryReader Reader(CheckpointFile file, string section) =>

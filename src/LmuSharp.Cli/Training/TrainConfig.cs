@@ -68,10 +68,12 @@ sealed record TrainConfig
         return this;
     }
 
+    /// <summary>The schedule as the library names it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public LearningRateSchedule LearningRateSchedule => Schedule == "cosine" ? LearningRateSchedule.Cosine : LearningRateSchedule.Constant;
+
     /// <summary>The learning rate for an epoch (0-based) under the schedule.</summary>
-    public double LearningRateAt(int epoch) => Schedule == "cosine"
-        ? LearningRate * (0.01 + 0.99 * 0.5 * (1 + Math.Cos(Math.PI * epoch / Epochs)))
-        : LearningRate;
+    public double LearningRateAt(int epoch) => LearningRateSchedule.At(LearningRate, epoch, Epochs);
 
     static void Require(bool condition, string message)
     {

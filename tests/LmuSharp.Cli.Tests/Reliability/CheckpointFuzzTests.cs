@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using LmuSharp.Cli.Tasks;
 using LmuSharp.Cli.Training;
+using LmuSharp.Torch.Training;
 using TorchSharp;
 
 namespace LmuSharp.Cli.Tests.Reliability;
@@ -89,7 +90,7 @@ public class CheckpointFuzzTests
     [Fact]
     public void A_short_rng_state_is_an_error_line_not_a_native_abort()
     {
-        var sections = SectionsOf(RealCheckpoint()).Select(s => s.Name == Checkpoint.RngSection ? (s.Name, s.Body[..^8]) : s).ToList();
+        var sections = SectionsOf(RealCheckpoint()).Select(s => s.Name == FitCheckpoint.RngSection ? (s.Name, s.Body[..^8]) : s).ToList();
         var stream = new MemoryStream();
         CheckpointFile.Write(stream, sections);
         using var model = new DelayTask().Build(Config);
@@ -101,7 +102,7 @@ public class CheckpointFuzzTests
     static List<(string Name, byte[] Body)> SectionsOf(byte[] bytes)
     {
         var file = CheckpointFile.Parse(bytes, "real.ckpt");
-        return new[] { Checkpoint.HeaderSection, Checkpoint.ModelSection, Checkpoint.OptimizerSection, Checkpoint.RngSection }
+        return new[] { Checkpoint.HeaderSection, FitCheckpoint.ModelSection, FitCheckpoint.OptimizerSection, FitCheckpoint.RngSection }
             .Select(name => (name, file.Section(name).ToArray())).ToList();
     }
 

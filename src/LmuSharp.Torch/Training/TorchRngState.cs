@@ -1,13 +1,15 @@
 using System.Buffers.Binary;
 
-namespace LmuSharp.Cli.Training;
+using TorchSharp;
+
+namespace LmuSharp.Torch.Training;
 
 /// <summary>
 /// Saves and restores libtorch's CPU generator state. libtorch checks a state it is given by throwing a C++
 /// error that TorchSharp does not translate (the process aborts), so a state is checked here first, against
 /// the fields libtorch checks: its size and the Mersenne-Twister position (seeded, 1 ≤ left ≤ 624, next ≤ 624).
 /// </summary>
-static class TorchRngState
+public static class TorchRngState
 {
     // Offsets in libtorch's CPUGeneratorImplStateLegacy, which starts every CPU generator state.
     const int LeftOffset = 8, SeededOffset = 12, NextOffset = 16, MersenneStateSize = 624;
@@ -29,7 +31,7 @@ static class TorchRngState
         ulong next = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(NextOffset));
         if (seeded == 0 || left is < 1 or > MersenneStateSize || (uint)next > MersenneStateSize)
             throw CheckpointFile.Corrupt(path, "the RNG state is not a valid Mersenne-Twister state");
-        using var state = torch.tensor(bytes, dtype: ScalarType.Byte);
+        using var state = torch.tensor(bytes, dtype: torch.ScalarType.Byte);
         torch.random.set_rng_state(state);
     }
 }

@@ -1,17 +1,23 @@
-namespace LmuSharp.Cli.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
-/// <summary>A task's loss and reported metric, accumulated batch by batch.</summary>
-/// <param name="Name">"accuracy" or "nrmse".</param>
+namespace LmuSharp.Torch.Training;
+
+/// <summary>A loss to train with and the figure to report and pick the best epoch by, accumulated batch by batch.</summary>
+/// <param name="Name">The figure's name, e.g. "accuracy", "nrmse", "rmse".</param>
 /// <param name="HigherIsBetter">Whether a larger value is better (for picking the best checkpoint).</param>
 /// <param name="Loss">The training loss of a batch: (output, target) → scalar.</param>
 /// <param name="Start">A fresh accumulator over the batches of one pass.</param>
-sealed record Metric(string Name, bool HigherIsBetter, Func<Tensor, Tensor, Tensor> Loss, Func<Metric.IAccumulator> Start)
+public sealed record Metric(string Name, bool HigherIsBetter, Func<Tensor, Tensor, Tensor> Loss, Func<Metric.IAccumulator> Start)
 {
     /// <summary>Cross-entropy loss; accuracy = correct / total.</summary>
     public static Metric Accuracy { get; } = new("accuracy", true, (o, t) => nn.functional.cross_entropy(o, t), () => new AccuracySums());
 
     /// <summary>Mean-squared-error loss; NRMSE = RMSE / standard deviation of the target.</summary>
     public static Metric Nrmse { get; } = new("nrmse", false, (o, t) => nn.functional.mse_loss(o, t), () => new NrmseSums());
+
+    /// <summary>Mean-squared-error loss; RMSE = √(mean squared error), in the targets' units.</summary>
+    public static Metric Rmse { get; } = new("rmse", false, (o, t) => nn.functional.mse_loss(o, t), () => new RmseSums());
 
     /// <summary>Sums over the batches of one pass.</summary>
     public interface IAccumulator
@@ -54,5 +60,20 @@ sealed record Metric(string Name, bool HigherIsBetter, Func<Tensor, Tensor, Tens
         }
 
         public double Value => Math.Sqrt(_squaredError / _count) / Math.Sqrt(_sumSquares / _count - Math.Pow(_sum / _count, 2));
+    }
+
+    sealed class RmseSums : IAccumulator
+    {
+        double _squaredError;
+        long _count;
+
+        public void Add(Tensor output, Tensor target)
+        {
+            using var scope = NewDisposeScope();
+            _squaredError += (output.to_type(ScalarType.Float64) - target.to_type(ScalarType.Float64)).square().sum().item<double>();
+            _count += target.numel();
+        }
+
+        public double Value => Math.Sqrt(_squaredError / _count);
     }
 }

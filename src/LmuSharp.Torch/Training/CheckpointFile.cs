@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
 
-namespace LmuSharp.Cli.Training;
+namespace LmuSharp.Torch.Training;
 
 /// <summary>
 /// The container of a training checkpoint: named sections, each with its length and an XxHash3 (64-bit)
@@ -15,7 +15,7 @@ namespace LmuSharp.Cli.Training;
 /// the n sections, in table order, back to back, nothing after them
 /// </code>
 /// </summary>
-sealed class CheckpointFile
+public sealed class CheckpointFile
 {
     /// <summary>The format version written and read.</summary>
     public const int Version = 2;
@@ -23,6 +23,7 @@ sealed class CheckpointFile
     /// <summary>The most sections a file may declare (bounds the table a reader trusts).</summary>
     public const int MaxSections = 16;
 
+    /// <summary>The first eight bytes of every checkpoint.</summary>
     public static ReadOnlySpan<byte> Magic => "LMUCKPT2"u8;
 
     const int FixedBytes = 16, EntryBytes = 24, NameBytes = 8;
@@ -82,16 +83,14 @@ sealed class CheckpointFile
         return new CheckpointFile(path, ReadSections(bytes, path, count, tableEnd + 8));
     }
 
-    /// <summary>Reads a checkpoint file whole and verifies it; an old-format file is read by <see cref="LegacyCheckpointFile"/>.</summary>
-    public static CheckpointFile Read(string path)
-    {
-        if (!File.Exists(path)) throw new UserError($"checkpoint '{path}' does not exist.");
-        var bytes = File.ReadAllBytes(path);
-        return LegacyCheckpointFile.Is(bytes) ? LegacyCheckpointFile.Parse(bytes, path) : Parse(bytes, path);
-    }
+    /// <summary>Reads a checkpoint file whole and verifies it; a missing file is a <see cref="FileNotFoundException"/> naming it.</summary>
+    public static CheckpointFile Read(string path) =>
+        File.Exists(path) ? Parse(File.ReadAllBytes(path), path) : throw new FileNotFoundException($"checkpoint '{path}' does not exist.", path);
 
-    /// <summary>Builds a checkpoint from sections already split by another reader (the old format).</summary>
-    internal static CheckpointFile FromSections(string path, Dictionary<string, ReadOnlyMemory<byte>> sections) => new(path, sections);
+    /// <summary>Builds a checkpoint from sections already split by another reader (an older format).</summary>
+    /// <param name="path">The file the sections came from (for messages).</param>
+    /// <param name="sections">The sections by name.</param>
+    public static CheckpointFile FromSections(string path, Dictionary<string, ReadOnlyMemory<byte>> sections) => new(path, sections);
 
     static Dictionary<string, ReadOnlyMemory<byte>> ReadSections(byte[] bytes, string path, int count, int start)
     {

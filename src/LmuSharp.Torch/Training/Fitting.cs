@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LmuSharp.Torch.Training;
+
+/// <summary>
+/// The training loop: <c>model.Fit(train, validation, options)</c>, as in Keras. Each epoch trains on the
+/// training split in a seeded order, then evaluates the validation split and records the epoch; a fit can be
+/// stopped after any batch and resumed from its <see cref="FitProgress"/> with the same result as an
+/// uninterrupted one (given the model, optimiser and torch RNG state saved with it).
+/// </summary>
+public static class Fitting
+{
+    /// <summary>Trains <paramref name="model"/> and returns where the fit ended.</summary>
+    /// <param name="model">Any module mapping a batch of inputs to outputs the metric's loss compares with targets.</param>
+    /// <param name="train">The training split.</param>
+    /// <param name="validation">The validation split that picks the best epoch and drives early stopping (null: the training loss does).</param>
+    /// <param name="options">Epochs, batch size, optimiser, schedule, metric, callbacks.</param>
+    /// <param name="optimizer">An optimiser over the model's parameters, e.g. restored from a checkpoint (null: made by <see cref="FitOptions.Optimizer"/>).</param>
+    /// <param name="resumeFrom">The progress to continue from (null: the start).</param>
+    /// <param name="forward">
+    /// What runs a batch of the splits' rows (null: <c>model.forward</c>); with splits that hold a fixed first stage's
+    /// output, computed once (<see cref="IPrecomputableInput.Precompute"/>), its <see cref="IPrecomputableInput.ForwardPrecomputed"/>.
+    /// </param>
+    public static FitResult Fit(this nn.Module<Tensor, Tensor> model, TensorDataset train, TensorDataset? validation, FitOptions options,
+        OptimizerHelper? optimizer = null, FitProgress? resumeFrom = null, Func<Tensor, Tensor>? forward = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        options.Validate();
+        if (train.Count == 0) throw new ArgumentException("the training split is empty.", nameof(train));
+        bool owned = optimizer is null;
+        optimizer ??= options.Optimizer(model.parameters(), options.LearningRate);
+        try { return Run(model, forward ?? model.forward, optimizer, train, validation, options, resumeFrom ?? FitProgress.Start); }
+        finally { if (owned) ((IDisposable)optimizer).Dispose(); }
+    }
+
+    static FitResult Run(nn.Module model, Func<Tensor, Tensor> forward, OptimizerHelper optimizer, TensorDataset train, TensorDataset? validation, FitOptions options, FitProgress progress)
+    {
+        var clock = Stopwatch.StartNew();
+        double prior = progress.Elapsed;
+        while (progress.Epoch < options.Epochs)
+        {
+            progress = TrainEpoch(model, forward, optimizer, train, options, progress);
+            if (options.Cancellation.IsCancellationRequested)
+                return new FitResult(progress with { Elapsed = prior + clock.Elapsed.TotalSeconds }, Interrupted: true, EarlyStopped: false);
+            progress = EndEpoch(model, forward, validation, options, progress, prior + clock.Elapsed.TotalSeconds);
+            if (options.Patience > 0 && progress.Epoch - progress.BestEpoch >= options.Patience && progress.Epoch < options.Epochs)
+                return new FitResult(progress, Interrupted: false, EarlyStopped: true);
+        }
+        return new FitResult(progress, Interrupted: false, EarlyStopped: false);
+    }
+
+    /// <summary>Trains from the saved position to the end of the epoch, or until cancelled (then after the current batch).</summary>
+    static FitProgress TrainEpoch(nn.Module model, Func<Tensor, Tensor> forward, OptimizerHelper optimizer, TensorDataset train, FitOptions options, FitProgress progress)
+    {
+        model.train();
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = options.LearningRateAt(progress.Epoch);
+        using var order = EpochOrder(train.Count, options.Seed, progress.Epoch);
+        int batches = options.BatchesPerEpoch(train.Count);
+        double lossSum = progress.TrainLossSum;
+        var clock = Stopwatch.StartNew();
+        long samples = 0;
+        for (int b = progress.Batch; b < batches; b++)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                long start = (long)b * options.BatchSize;
+                var index = order.narrow(0, start, Math.Min(options.BatchSize, train.Count - start));
+                lossSum += Step(forward, optimizer, options.Metric.Loss, train.Inputs.index_select(0, index), train.Targets.index_select(0, index), options.ClipGradNorm).item<float>();
+                samples += index.shape[0];
+            }
+            options.OnBatch?.Invoke(new FitBatch(progress.Epoch, b + 1, batches, lossSum / (b + 1), samples / clock.Elapsed.TotalSeconds));
+            if (options.Cancellation.IsCancellationRequested) return progress with { Batch = b + 1, TrainLossSum = lossSum };
+        }
+        return progress with { Batch = batches, TrainLossSum = lossSum };
+    }
+
+    /// <summary>Evaluates the validation split, records the epoch and tells <see cref="FitOptions.OnEpochEnd"/>.</summary>
+    static FitProgress EndEpoch(nn.Module model, Func<Tensor, Tensor> forward, TensorDataset? validation, FitOptions options, FitProgress progress, double elapsed)
+    {
+        double trainLoss = progress.TrainLossSum / progress.Batch;
+        var (validationLoss, figure) = validation is null ? (double.NaN, double.NaN) : Evaluate(model, forward, options.Metric, validation, options.BatchSize);
+        var epoch = new FitEpoch(progress.Epoch + 1, options.LearningRateAt(progress.Epoch), trainLoss, validationLoss, figure, elapsed);
+        // Without a validation split the training loss (lower is better) picks the best epoch.
+        double monitored = validation is null ? trainLoss : figure;
+        bool higherIsBetter = validation is not null && options.Metric.HigherIsBetter;
+        bool better = progress.BestEpoch == 0 || (higherIsBetter ? monitored > progress.Best : monitored < progress.Best);
+        progress = new FitProgress(epoch.Epoch, 0, 0, [.. progress.History, epoch],
+            better ? epoch.Epoch : progress.BestEpoch, better ? monitored : progress.Best, elapsed);
+        options.OnEpochEnd?.Invoke(progress, epoch, better);
+        return progress;
+    }
+
+    /// <summary>
+    /// One optimiser step on a batch: forward, loss, backward, optional clipping of the optimiser's parameters'
+    /// gradients, update (Adam's in one pass per parameter, <see cref="FusedAdam.FusedStep"/>); returns the loss
+    /// (in the caller's dispose scope).
+    /// </summary>
+    /// <param name="forward">The model's forward (in training mode), or what stands for it on precomputed rows.</param>
+    /// <param name="optimizer">The optimiser over its parameters.</param>
+    /// <param name="loss">(output, target) → scalar loss.</param>
+    /// <param name="x">The batch's inputs.</param>
+    /// <param name="y">The batch's targets.</param>
+    /// <param name="clipGradNorm">Clip the gradients' global L2 norm to this (0: no clipping).</param>
+    public static Tensor Step(Func<Tensor, Tensor> forward, OptimizerHelper optimizer, Func<Tensor, Tensor, Tensor> loss, Tensor x, Tensor y, double clipGradNorm = 0)
+    {
+        optimizer.zero_grad();
+        var value = loss(forward(x), y);
+        value.backward();
+        if (clipGradNorm > 0) nn.utils.clip_grad_norm_(optimizer.parameters(), clipGradNorm);
+        if (optimizer is Adam adam) adam.FusedStep();
+        else optimizer.step();
+        return value;
+    }
+
+    /// <summary>Mean batch loss and the metric of a model over a split, in evaluation mode without gradients.</summary>
+    public static (double Loss, double Metric) Evaluate(nn.Module<Tensor, Tensor> model, Metric metric, TensorDataset split, int batchSize) =>
+        Evaluate(model, model.forward, metric, split, batchSize);
+
+    /// <summary>As <see cref="Evaluate(nn.Module{Tensor, Tensor}, Metric, TensorDataset, int)"/>, running <paramref name="forward"/> on the split's rows.</summary>
+    public static (double Loss, double Metric) Evaluate(nn.Module model, Func<Tensor, Tensor> forward, Metric metric, TensorDataset split, int batchSize)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        var accumulator = metric.Start();
+        double lossSum = 0;
+        long batches = 0;
+        for (long start = 0; start < split.Count; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            long n = Math.Min(batchSize, split.Count - start);
+            var y = split.Targets.narrow(0, start, n);
+            var output = forward(split.Inputs.narrow(0, start, n));
+            lossSum += metric.Loss(output, y).item<float>();
+            accumulator.Add(output, y);
+            batches++;
+        }
+        return (lossSum / batches, accumulator.Value);
+    }
+
+    /// <summary>The order of the training samples in an epoch: a permutation seeded by (seed, epoch), so a resumed fit replays it.</summary>
+    public static Tensor EpochOrder(long count, int seed, int epoch)
+    {
+        var random = new Random(unchecked(seed * 1_000_003 + epoch) & int.MaxValue);
+        var order = Enumerable.Range(0, checked((int)count)).ToArray();
+        random.Shuffle(order);
+        return tensor(order.Select(i => (long)i).ToArray());
+    }
+}
