@@ -12,9 +12,9 @@ sealed class SequenceClassifier : nn.Module<Tensor, Tensor>, IExportable, IPreco
 {
 #pragma warning disable IDE1006 // field names are the state_dict prefixes
     readonly Lmu lmu;
-    readonly Dropout? memory_dropout;
+    readonly FastDropout? memory_dropout;
     readonly Linear? dense;
-    readonly Dropout? dropout;
+    readonly FastDropout? dropout;
     readonly Linear classifier;
 #pragma warning restore IDE1006
 
@@ -31,11 +31,11 @@ sealed class SequenceClassifier : nn.Module<Tensor, Tensor>, IExportable, IPreco
         int features = lmu.Options.OutputSize;
         if (dense > 0)
         {
-            if (memoryDropout > 0) memory_dropout = nn.Dropout(memoryDropout);
+            if (memoryDropout > 0) memory_dropout = new FastDropout(memoryDropout);
             this.dense = nn.Linear(features, dense);
             features = dense;
         }
-        if (dropout > 0) this.dropout = nn.Dropout(dropout);
+        if (dropout > 0) this.dropout = new FastDropout(dropout);
         classifier = nn.Linear(features, classes);
         RegisterComponents();
     }
