@@ -8,8 +8,8 @@ namespace LmuSharp.Torch;
 /// <code>
 /// M_T = Σ_t (W_x x_t + b) H_{T−1−t} = W_x Z + b S,   Z = Σ_t x_t ⊗ H_{T−1−t} [d, inputSize],   S = Σ_t H_{T−1−t} [d]
 /// </code>
-/// Z and S depend on the data and the fixed H only, so <see cref="Features"/> computes them once per sample (the same
-/// final-state product the forward pass takes, on [x, 1] instead of u); <see cref="Forward"/> then costs one small
+/// Z and S depend on the data and the fixed H only, so <see cref="Features"/> computes them once per sample (Z by the
+/// same final-state product the forward pass takes, on x instead of u; S from H alone); <see cref="Forward"/> then costs one small
 /// product per sample instead of a [T × d] one. Features are [N, d·(inputSize + 1)] (Z and S, d-major), followed by
 /// x_T [N, inputSize] when the hidden cell reads the input.
 /// </summary>
@@ -41,10 +41,13 @@ internal static class FinalMemoryWindows
         var o = cell.Options;
         long n = x.shape[0], time = x.shape[1];
         if (o.GoBackwards) x = TimeIndex.Reverse(x, lengths);
-        var withOne = cat([x, ones([n, time, 1], x.dtype, x.device)], 2);        // [x_t, 1]: the window sum of 1 is S
-        var aligned = lengths is null ? withOne : TimeIndex.RightAlign(withOne, lengths);
-        var windows = ParallelMemory.Final(aligned, cell.Operators().ReversedImpulse(time)); // [N, inputSize + 1, d]
-        var features = windows.transpose(1, 2).flatten(1);
+        var operators = cell.Operators();
+        var aligned = lengths is null ? x : TimeIndex.RightAlign(x, lengths);
+        var z = ParallelMemory.Final(aligned, operators.ReversedImpulse(time));            // Z: [N, inputSize, d]
+        var s = lengths is null                                                             // S = Σ_{k < length} H_k: [N, 1, d]
+            ? operators.Impulse(time).sum(dim: 0).expand(n, 1, o.Order)
+            : operators.Impulse(time).cumsum(dim: 0).index_select(0, lengths.to(ScalarType.Int64, x.device) - 1).unsqueeze(1);
+        var features = cat([z, s], 1).transpose(1, 2).flatten(1);
         if (o.InputToHidden) features = cat([features, TimeIndex.Last(x, lengths)], 1);
         return features.contiguous().MoveToOuterDisposeScope();
     }
