@@ -98,7 +98,7 @@ public class BenchCommandTests
     }
 
     [Theory]
-    [InlineData("--only", "speed", "train-step, memory, scan, runtime, linear-rnn, kws")]
+    [InlineData("--only", "speed", "main-job, train-step, memory, scan, runtime, linear-rnn, long-2b, kws")]
     [InlineData("--threads", "-1", "--threads")]
     public void Bad_options_give_one_clear_line_and_a_nonzero_exit(string option, string value, string expected)
     {
