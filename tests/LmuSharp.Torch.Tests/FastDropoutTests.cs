@@ -1,3 +1,4 @@
+using LmuSharp.Torch.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using LmuSharp.Torch.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static LmuSharp.Torch.Tests.LmuTestKit;

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace LmuSharp.Torch;
+namespace LmuSharp.Torch.Training;
 
 /// <summary>
 /// Inverted dropout, as <c>nn.Dropout(p)</c>: in training each element is zeroed with probability p and the others

@@ -3,7 +3,7 @@ using LmuSharp.Torch.Recurrence;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace LmuSharp.Torch;
+namespace LmuSharp.Torch.Training;
 
 /// <summary>
 /// TorchSharp's <see cref="Adam"/> update done in one pass over each parameter's memory instead of nine tensor ops

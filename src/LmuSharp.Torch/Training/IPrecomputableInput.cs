@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace LmuSharp.Torch;
+namespace LmuSharp.Torch.Training;
 
 /// <summary>
 /// A model whose first stage is a fixed function of its input: nothing that stage depends on is trained. A trainer
