@@ -84,6 +84,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
                 fit = model.Fit(split(data.Train), split(data.Validation), options, optimizer, start, forward);
             });
         progress = FromFit(fit.Progress, history);
+        if (history.Count > 0) Plot(history); // the curves as they end, however recently they were drawn
         if (fit.Interrupted)
         {
             SaveLast(progress, model, optimizer);
@@ -112,7 +113,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         if (better) Checkpoint.Save(Path.Combine(output, BestCheckpoint), config, progress, model, optimizer);
         SaveLast(progress, model, optimizer);
         WriteMetrics(history);
-        Plot(history);
+        if (!_lastPlot.IsRunning || _lastPlot.Elapsed.TotalSeconds >= PlotInterval) Plot(history); // and once more when the run ends
     }
 
     /// <summary>A run's progress as the library's (its history without the test figures).</summary>
@@ -157,8 +158,13 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     public static (double Loss, double Metric) Evaluate(ITask task, nn.Module<Tensor, Tensor> model, Split split, int batchSize) =>
         Fitting.Evaluate(model, task.Metric, new TensorDataset(split.Inputs, split.Targets), batchSize);
 
+    /// <summary>Seconds between redraws of the learning curves: drawing two PNGs costs more than a psMNIST epoch's evaluation.</summary>
+    const double PlotInterval = 5;
+    readonly Stopwatch _lastPlot = new();
+
     void Plot(List<EpochMetrics> history)
     {
+        _lastPlot.Restart();
         var epochs = history.Select(h => (double)h.Epoch).ToArray();
         Charts.Lines(Path.Combine(output, "loss.png"), $"{task.Name} · {config.Model}: loss", "epoch", "loss",
             [("train", epochs, history.Select(h => h.TrainLoss).ToArray()), ("validation", epochs, history.Select(h => h.ValidationLoss).ToArray())]);
