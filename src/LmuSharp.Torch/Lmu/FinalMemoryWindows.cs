@@ -15,7 +15,7 @@ namespace LmuSharp.Torch;
 /// </summary>
 internal static class FinalMemoryWindows
 {
-    /// <summary>Samples per final-state product, so that a whole data set never needs a [N, T, inputSize + 1] copy at once.</summary>
+    /// <summary>Samples per final-state product, so that a whole data set never needs its [N·inputSize, T] transposed copy at once.</summary>
     const long Rows = 2048;
 
     /// <summary>The features of x [N, T, inputSize] (with optional lengths), without gradient.</summary>
