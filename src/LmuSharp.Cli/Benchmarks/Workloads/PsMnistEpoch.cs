@@ -4,26 +4,27 @@ namespace LmuSharp.Cli.Benchmarks.Workloads;
 
 /// <summary>
 /// One whole epoch of `lmu train psmnist` with the default model, data handling included: the trainer's one-time
-/// fixed stage (the memory's input windows, <see cref="IPrecomputableInput"/>) on every sample, then shuffled batches
-/// gathered from the data tensor and the trainer's own step on each. Random pixels and labels of psMNIST's shape:
-/// values do not change the cost. This is the figure to set beside a PyTorch script's epoch (bench/peers/).
+/// fixed stage (the memory's input windows, <see cref="IPrecomputableInput"/>) on every sample, then one epoch of the
+/// library's <see cref="Fitting.Fit"/> (the loop the trainer runs: shuffled batches gathered from the data tensor, its
+/// step on each) without evaluation. Random pixels and labels of psMNIST's shape: values do not change the cost. This
+/// is the figure to set beside a PyTorch script's epoch (bench/peers/).
 /// </summary>
 public sealed class PsMnistEpoch : IWorkload
 {
     readonly nn.Module<Tensor, Tensor> _model;
     readonly OptimizerHelper _adam;
-    readonly Metric _metric;
+    readonly FitOptions _epoch;
     readonly Tensor _pixels, _labels;
-    readonly int _batch;
 
     /// <summary>Builds the default model and <paramref name="samples"/> random samples.</summary>
     /// <param name="samples">Samples in the epoch (psMNIST's training split has 50,000).</param>
     public PsMnistEpoch(int samples = 50_000)
     {
         TrainConfig config;
-        (config, _model, _adam, _metric) = PsMnistTrainStep.Build("lmu-parallel");
+        Metric metric;
+        (config, _model, _adam, metric) = PsMnistTrainStep.Build("lmu-parallel");
         Config = config;
-        _batch = config.BatchSize;
+        _epoch = new FitOptions { Epochs = 1, BatchSize = config.BatchSize, LearningRate = config.LearningRate, Metric = metric, Seed = config.Seed };
         Samples = samples;
         _pixels = rand(samples, PsMnistTrainStep.Pixels, 1);
         _labels = randint(0, 10, [samples]);
@@ -36,22 +37,16 @@ public sealed class PsMnistEpoch : IWorkload
     public int Samples { get; }
 
     /// <summary>Optimiser steps per epoch.</summary>
-    public int Steps => (Samples + _batch - 1) / _batch;
+    public int Steps => _epoch.BatchesPerEpoch(Samples);
 
-    /// <summary>The fixed stage on all samples (when the model has one), then every batch of a shuffled epoch.</summary>
+    /// <summary>The fixed stage on all samples (when the model has one), then one epoch of the fit.</summary>
     public void Step()
     {
         using var scope = NewDisposeScope();
         var (inputs, forward) = _model is IPrecomputableInput { CanPrecompute: true } fixedStage
             ? (fixedStage.Precompute(_pixels), (Func<Tensor, Tensor>)fixedStage.ForwardPrecomputed)
             : (_pixels, _model.forward);
-        var order = randperm(Samples);
-        for (long start = 0; start < Samples; start += _batch)
-        {
-            using var batchScope = NewDisposeScope();
-            var index = order.narrow(0, start, Math.Min(_batch, Samples - start));
-            Trainer.Step(forward, _adam, _metric, inputs.index_select(0, index), _labels.index_select(0, index)).item<float>();
-        }
+        _model.Fit(new LmuSharp.Torch.Training.TensorDataset(inputs, _labels), validation: null, _epoch, _adam, forward: forward); // the data stay owned here
     }
 
     /// <summary>Frees the model, the optimiser and the data.</summary>
