@@ -28,6 +28,17 @@ public class FeatureScalingTests
     }
 
     [Fact]
+    public void Normalized_returns_a_normalised_copy_and_leaves_the_row()
+    {
+        var scaling = FeatureScaling.Fit(Names, Training);
+        float[] row = [30, 3];
+        var z = scaling.Normalized(row);
+        Assert.Equal(new float[] { 30, 3 }, row);
+        Assert.Equal(5 / Math.Sqrt(125), z[0], 6);
+        Assert.Equal(1 / Math.Sqrt(5), z[1], 6);
+    }
+
+    [Fact]
     public void A_constant_column_is_refused_by_name()
     {
         var e = Assert.Throws<ArgumentException>(() => FeatureScaling.Fit(Names, [[1, 7], [2, 7], [3, 7]]));

@@ -50,7 +50,7 @@ static class SequenceRun
         FeatureScaling scaling;
         try { scaling = FeatureScaling.Fit(features, trainIds.SelectMany(i => sequences[i]).ToArray()); }
         catch (ArgumentException e) { throw new UserError($"{o.File}: {e.Message}"); }
-        var normalised = sequences.Select(s => s.Select(r => { var z = (float[])r.Clone(); scaling.Normalize(z); return z; }).ToList()).ToList();
+        var normalised = sequences.Select(s => s.Select(r => scaling.Normalized(r)).ToList()).ToList();
         int longest = sequences.Max(s => s.Count);
         var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => (long)p.i);
         TensorDataset Set(int[] ids)
@@ -64,9 +64,7 @@ static class SequenceRun
         using var testSet = Set(testIds);
         console.MarkupLine($"[bold]{Markup.Escape(o.File)}[/] · {sequences.Count:N0} sequences of 1–{longest} rows · {classes.Length} classes · {trainIds.Length} / {validationIds.Length} / {testIds.Length}");
 
-        var staging = output.TrimEnd('/', '\\') + $".partial-{Environment.ProcessId}";
-        Directory.CreateDirectory(staging);
-        try
+        return RunDirectory.Build(output, o, staging =>
         {
             torch.manual_seed(o.Seed);
             using var model = new LmuForecaster(features.Count, longest, classes.Length, o.Order, o.Hidden);
@@ -79,17 +77,8 @@ static class SequenceRun
 
             var metadata = new Dictionary<string, string>(scaling.ToMetadata("inputs")) { ["classes"] = JsonSerializer.Serialize(classes) };
             model.ToExport(features.Count).Save(Path.Combine(staging, "model.safetensors"), metadata);
-            var result = new SequenceResult(o.File, sequences.Count, longest, classes, model.parameters().Sum(p => p.numel()), accuracy, majorityAccuracy, Path.GetFullPath(output));
-            AtomicFile.WriteAllText(Path.Combine(staging, "result.json"), JsonSerializer.Serialize(result, JsonOptions.Indented));
-            AtomicFile.WriteAllText(Path.Combine(staging, "config.json"), JsonSerializer.Serialize(o, JsonOptions.Indented));
-            Directory.Move(staging, output);
-            return result;
-        }
-        catch
-        {
-            Directory.Delete(staging, recursive: true);
-            throw;
-        }
+            return new SequenceResult(o.File, sequences.Count, longest, classes, model.parameters().Sum(p => p.numel()), accuracy, majorityAccuracy, Path.GetFullPath(output));
+        });
     }
 
     /// <summary>The feature names, each sequence's rows (in file order) and its label; a label that changes within a sequence is refused.</summary>

@@ -66,16 +66,14 @@ static class SeriesRun
         int season = o.Season > 0 ? o.Season : Baselines.DetectSeason(trainTarget, window);
         if (season > window) throw new UserError($"--season {season} is longer than the window {window}; the seasonal-naive forecast needs the value one season back.");
 
-        var normalised = table.Rows.Select(r => { var z = (float[])r.Clone(); scaling.Normalize(z); return z; }).ToList();
+        var normalised = table.Rows.Select(r => scaling.Normalized(r)).ToList();
         int[] inputs = Enumerable.Range(0, table.Features.Count).ToArray();
         using var trainSet = windows.Create(normalised, train, inputs, [0]);
         using var validationSet = windows.Create(normalised, validation, inputs, [0]);
         using var testSet = windows.Create(normalised, test, inputs, [0]);
         console.MarkupLine($"[bold]{Markup.Escape(o.File)}[/] · target {Markup.Escape(o.Target)} · {table.Rows.Count:N0} rows · window {window} · horizon {o.Horizon} · season {season} · {trainSet.Count:N0} / {validationSet.Count:N0} / {testSet.Count:N0} windows");
 
-        var staging = output.TrimEnd('/', '\\') + $".partial-{Environment.ProcessId}";
-        Directory.CreateDirectory(staging);
-        try
+        return RunDirectory.Build(output, o, staging =>
         {
             torch.manual_seed(o.Seed);
             using var lmu = new LmuForecaster(inputs.Length, window, o.Horizon, o.Order, o.Hidden);
@@ -106,17 +104,8 @@ static class SeriesRun
             var testStarts = windows.Starts(test).ToArray();
             PlotForecasts(Path.Combine(staging, "forecast.png"), o, window, testStarts, truth, forecasts);
             Export(Path.Combine(staging, "model.safetensors"), lmu, inputs.Length, scaling, table, window, o.Horizon);
-            var result = new SeriesResult(o.File, o.Target, table.Rows.Count, window, o.Horizon, season, testStarts.Length, scores, Path.GetFullPath(output));
-            AtomicFile.WriteAllText(Path.Combine(staging, "result.json"), JsonSerializer.Serialize(result, JsonOptions.Indented));
-            AtomicFile.WriteAllText(Path.Combine(staging, "config.json"), JsonSerializer.Serialize(o, JsonOptions.Indented));
-            Directory.Move(staging, output);
-            return result;
-        }
-        catch
-        {
-            Directory.Delete(staging, recursive: true);
-            throw;
-        }
+            return new SeriesResult(o.File, o.Target, table.Rows.Count, window, o.Horizon, season, testStarts.Length, scores, Path.GetFullPath(output));
+        });
     }
 
     static long Parameters(nn.Module module) => module.parameters().Sum(p => p.numel());

@@ -66,6 +66,15 @@ public sealed class FeatureScaling
         for (int i = 0; i < values.Length; i++) values[i] = (float)((values[i] - Means[i % Count]) / Deviations[i % Count]);
     }
 
+    /// <summary>A normalised copy of <paramref name="row"/> (see <see cref="Normalize"/>); the row is left as it is.</summary>
+    /// <param name="row">Whole rows of <see cref="Count"/> features.</param>
+    public float[] Normalized(ReadOnlySpan<float> row)
+    {
+        var z = row.ToArray();
+        Normalize(z);
+        return z;
+    }
+
     /// <summary>x = μ + σ z, feature by feature, in place (<paramref name="values"/> holds whole rows of <see cref="Count"/> features).</summary>
     public void Denormalize(Span<float> values)
     {
