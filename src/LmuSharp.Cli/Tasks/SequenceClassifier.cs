@@ -65,7 +65,7 @@ sealed class SequenceClassifier : nn.Module<Tensor, Tensor>, IExportable, IPreco
     /// <summary>Everything after the LMU layer: its output [batch, features] → logits.</summary>
     public Tensor Head(Tensor o)
     {
-        if (dense is not null) o = nn.functional.relu(dense.forward(memory_dropout?.forward(o) ?? o));
+        if (dense is not null) return DenseHead.Forward(o, memory_dropout, dense, dropout, classifier);
         return classifier.forward(dropout?.forward(o) ?? o);
     }
 }

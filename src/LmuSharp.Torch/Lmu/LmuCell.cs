@@ -134,8 +134,11 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
     internal Tensor EncodeWindows(Tensor windows, DropoutMasks masks)
     {
         int inputs = Options.InputSize;
-        var m = nn.functional.linear(masks.Input(windows.narrow(2, 0, inputs)), input_encoder.weight!); // W_x Z, [N, d, C]
-        if (input_encoder.bias is { } b) m = m + windows.narrow(2, inputs, 1) * b;                          // + b S
+        var z = masks.Input(windows.narrow(2, 0, inputs));
+        var m = inputs == 1                                            // W_x Z, [N, d, C]: with one input a broadcast product,
+            ? z * input_encoder.weight!.t()                            // whose weight gradient is a sum instead of a
+            : nn.functional.linear(z, input_encoder.weight!);          // matrix-vector product over a strided view
+        if (input_encoder.bias is { } b) m = m.addcmul(windows.narrow(2, inputs, 1), b, 1); // + b S
         return m.transpose(1, 2);
     }
 

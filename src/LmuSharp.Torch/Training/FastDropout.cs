@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
@@ -32,45 +32,73 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     {
         if (!training || P == 0) return input.alias();
         if (input.device_type != TorchSharp.DeviceType.CPU) return nn.functional.dropout(input, P, true);
-        using var mask = Mask(input.shape, input.dtype);
+        using var mask = TrainingMask(input.shape, input.dtype)!;
         return input * mask;
     }
 
-    /// <summary>A mask of 0 and 1/(1 − p), each element 0 with probability p (to 2⁻³² resolution).</summary>
-    Tensor Mask(long[] shape, ScalarType dtype)
+    /// <summary>
+    /// The mask <see cref="forward"/> multiplies by in training (0 or 1/(1 − p), [shape] of <paramref name="dtype"/>),
+    /// or null when the layer passes its input unchanged (evaluation or p = 0). Draws the same seed from TorchSharp's
+    /// generator as <see cref="forward"/>, so a fused kernel that applies this mask reproduces the layer exactly.
+    /// </summary>
+    internal Tensor? TrainingMask(long[] shape, ScalarType dtype)
     {
-        using var seedTensor = randint(long.MaxValue, [1], ScalarType.Int64);
-        var random = new Xoshiro(unchecked((ulong)seedTensor.item<long>()));
+        if (!training || P == 0) return null;
         var mask = empty(shape, ScalarType.Float32);
-        var values = MemoryMarshal.Cast<byte, float>(mask.bytes);
-        uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(P * 4294967296.0)); // zero when a 32-bit draw is below p·2³²
-        float keep = (float)(1 / (1 - P));
-        for (int i = 0; i < values.Length; i += 2)
-        {
-            ulong bits = random.Next();
-            values[i] = (uint)bits < threshold ? 0 : keep;
-            if (i + 1 < values.Length) values[i + 1] = (uint)(bits >> 32) < threshold ? 0 : keep;
-        }
-        return dtype == ScalarType.Float32 ? mask : mask.to(dtype);
+        FillMask(MemoryMarshal.Cast<byte, float>(mask.bytes));
+        if (dtype == ScalarType.Float32) return mask;
+        using (mask) return mask.to(dtype);
     }
 
-    /// <summary>xoshiro256** (Blackman &amp; Vigna), its state spread from one seed by splitmix64.</summary>
-    struct Xoshiro
+    /// <summary>
+    /// Fills <paramref name="values"/> with 0 (where a 32-bit draw falls below p·2³²) or 1/(1 − p). Four xoshiro256**
+    /// generators run side by side in the lanes of a <see cref="Vector256{T}"/>, each 64-bit draw giving two 32-bit ones,
+    /// so eight elements cost one vector step.
+    /// </summary>
+    void FillMask(Span<float> values)
     {
-        ulong _s0, _s1, _s2, _s3;
-
-        public Xoshiro(ulong seed)
+        using var seedTensor = randint(long.MaxValue, [1], ScalarType.Int64);
+        var random = new Xoshiro4(unchecked((ulong)seedTensor.item<long>()));
+        var threshold = Vector256.Create((uint)Math.Min(uint.MaxValue, Math.Round(P * 4294967296.0)));
+        var keep = Vector256.Create((float)(1 / (1 - P)));
+        Span<float> tail = stackalloc float[Vector256<float>.Count];
+        for (int i = 0; i < values.Length; i += Vector256<float>.Count)
         {
-            _s0 = SplitMix(ref seed); _s1 = SplitMix(ref seed); _s2 = SplitMix(ref seed); _s3 = SplitMix(ref seed);
+            var drawn = Vector256.ConditionalSelect(Vector256.LessThan(random.Next().AsUInt32(), threshold).AsSingle(), Vector256<float>.Zero, keep);
+            if (i + Vector256<float>.Count <= values.Length) drawn.StoreUnsafe(ref values[i]);
+            else
+            {
+                drawn.CopyTo(tail);
+                tail[..(values.Length - i)].CopyTo(values[i..]);
+            }
+        }
+    }
+
+    /// <summary>Four xoshiro256** generators (Blackman &amp; Vigna) in vector lanes, their states spread from one seed by splitmix64.</summary>
+    struct Xoshiro4
+    {
+        Vector256<ulong> _s0, _s1, _s2, _s3;
+
+        public Xoshiro4(ulong seed)
+        {
+            _s0 = Lanes(ref seed); _s1 = Lanes(ref seed); _s2 = Lanes(ref seed); _s3 = Lanes(ref seed);
         }
 
-        public ulong Next()
+        /// <summary>The four generators' next draws: rotl(s₁·5, 7)·9, then the xoshiro256 state update.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public Vector256<ulong> Next()
         {
-            ulong result = BitOperations.RotateLeft(_s1 * 5, 7) * 9, t = _s1 << 17;
+            var times5 = (_s1 << 2) + _s1;
+            var rotated = (times5 << 7) | (times5 >>> 57);
+            var result = (rotated << 3) + rotated;
+            var t = _s1 << 17;
             _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3; _s2 ^= t;
-            _s3 = BitOperations.RotateLeft(_s3, 45);
+            _s3 = (_s3 << 45) | (_s3 >>> 19);
             return result;
         }
+
+        static Vector256<ulong> Lanes(ref ulong seed) =>
+            Vector256.Create(SplitMix(ref seed), SplitMix(ref seed), SplitMix(ref seed), SplitMix(ref seed));
 
         static ulong SplitMix(ref ulong x)
         {

@@ -95,7 +95,8 @@ public static class Fitting
     }
 
     /// <summary>
-    /// One optimiser step on a batch: forward, loss, backward, optional clipping of the optimiser's parameters'
+    /// One optimiser step on a batch: gradients cleared to none (as PyTorch's <c>zero_grad()</c> does by default, so
+    /// backward writes them instead of adding them to zeros), forward, loss, backward, optional clipping of the optimiser's parameters'
     /// gradients, update (Adam's in one pass per parameter, <see cref="FusedAdam.FusedStep"/>); returns the loss
     /// (in the caller's dispose scope).
     /// </summary>
@@ -107,7 +108,7 @@ public static class Fitting
     /// <param name="clipGradNorm">Clip the gradients' global L2 norm to this (0: no clipping).</param>
     public static Tensor Step(Func<Tensor, Tensor> forward, OptimizerHelper optimizer, Func<Tensor, Tensor, Tensor> loss, Tensor x, Tensor y, double clipGradNorm = 0)
     {
-        optimizer.zero_grad();
+        foreach (var p in optimizer.parameters()) p.grad = null;
         var value = loss(forward(x), y);
         value.backward();
         if (clipGradNorm > 0) nn.utils.clip_grad_norm_(optimizer.parameters(), clipGradNorm);
