@@ -30,6 +30,8 @@ sealed record TrainConfig
     public double Dropout { get; init; }
     /// <summary>Dropout rate on the LMU's memory before a dense layer, where the model has one.</summary>
     public double MemoryDropout { get; init; }
+    /// <summary>Clips the gradients' global L2 norm to this before each update (0: no clipping).</summary>
+    public double ClipGradNorm { get; init; }
     /// <summary>Seeds the weights, the data order and the task's random data.</summary>
     public int Seed { get; init; }
     /// <summary>Intra-op threads for TorchSharp (0: the cores other processes leave free, see <see cref="LoadAwareThreads"/>).</summary>
@@ -58,6 +60,7 @@ sealed record TrainConfig
         Require(Schedule is "constant" or "cosine", "--schedule must be constant or cosine");
         Require(Dropout is >= 0 and < 1, "--dropout must lie in [0, 1)");
         Require(MemoryDropout is >= 0 and < 1, "--memory-dropout must lie in [0, 1)");
+        Require(double.IsFinite(ClipGradNorm) && ClipGradNorm >= 0, "--clip-grad-norm must be finite and ≥ 0 (0: no clipping)");
         Require(Threads >= 0, "--threads must be ≥ 0 (0: the cores other processes leave free)");
         Require(TrainSamples >= 0, "--train-samples must be ≥ 0 (0: all)");
         Require(Length >= 0, "--length must be ≥ 0 (0: the task's default)");

@@ -39,6 +39,7 @@ static class TrainOptions
         Of("--schedule", "Learning-rate schedule: constant or cosine.", c => c.Schedule, (c, v) => c with { Schedule = v }),
         Of("--dropout", "Dropout rate, where the model has dropout.", c => c.Dropout, (c, v) => c with { Dropout = v }),
         Of("--memory-dropout", "Dropout on the LMU's memory before a dense layer, where the model has one.", c => c.MemoryDropout, (c, v) => c with { MemoryDropout = v }),
+        Of("--clip-grad-norm", "Clip the gradients' global L2 norm to this before each update (0: no clipping).", c => c.ClipGradNorm, (c, v) => c with { ClipGradNorm = v }),
         Of("--seed", "Seed of weights, data order and generated data.", c => c.Seed, (c, v) => c with { Seed = v }),
         // Threads change speed only.
         Of("--threads", "TorchSharp intra-op threads (0: as many as the cores other processes leave free, re-read every half second).", c => c.Threads, (c, v) => c with { Threads = v }, mayChange: true),

@@ -100,7 +100,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     FitOptions ToFitOptions() => new()
     {
         Epochs = config.Epochs, BatchSize = config.BatchSize, LearningRate = config.LearningRate, Schedule = config.LearningRateSchedule,
-        Metric = task.Metric, Seed = config.Seed, Cancellation = _stop.Token,
+        Metric = task.Metric, Seed = config.Seed, ClipGradNorm = config.ClipGradNorm, Cancellation = _stop.Token,
     };
 
     /// <summary>Tests the epoch's model, and writes metrics, plots and checkpoints (the test figure is the run's, not the fit's).</summary>
