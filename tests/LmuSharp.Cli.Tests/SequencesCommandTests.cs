@@ -10,7 +10,7 @@ public class SequencesCommandTests
     /// Two processes, sequences of 20–60 rows, alternating: a noisy sine of random phase ("sine") and a Gaussian
     /// random walk ("walk"); the rows of a sequence are consecutive, its id in column id.
     /// </summary>
-    static string Processes(int count, Func<int, string>? label = null)
+    internal static string Processes(int count, Func<int, string>? label = null)
     {
         var random = new Random(2);
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());

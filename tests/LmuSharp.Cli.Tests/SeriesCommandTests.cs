@@ -20,7 +20,7 @@ public class SeriesCommandTests
         [JsonPropertyName("temp")] public double Temp { get; set; }
     }
 
-    static Row[] Sines(int count)
+    internal static Row[] Sines(int count)
     {
         var random = new Random(4);
         return Enumerable.Range(0, count).Select(t => new Row
@@ -40,7 +40,7 @@ public class SeriesCommandTests
         return path;
     }
 
-    static IEnumerable<string> Csv(Row[] rows) =>
+    internal static IEnumerable<string> Csv(Row[] rows) =>
         new[] { "date,load,temp" }.Concat(rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Date},{r.Load},{r.Temp}")));
 
     static readonly string[] Quick = ["--horizon", "4", "--window", "24", "--epochs", "25", "--threads", "1", "--json"];

@@ -111,12 +111,18 @@ sealed class RunDirectory : IDisposable
     {
         var path = Path.Combine(staging, ConfigFile);
         if (!File.Exists(path)) throw new UserError($"--resume: '{staging}' has no {ConfigFile} (the run was killed as it started); delete it and start a new run.");
-        RunConfig<TOptions>? config;
-        try { config = JsonSerializer.Deserialize<RunConfig<TOptions>>(File.ReadAllText(path), JsonOptions.Compact); }
-        catch (JsonException e) { throw new UserError($"--resume: {path} is unreadable ({e.Message})."); }
-        if (config?.Options is null || config.Data is null) throw new UserError($"--resume: {path} lacks the run's options.");
-        if (config.Command != command) throw new UserError($"--resume: '{staging}' holds an `lmu train {config.Command}` run, not {command}.");
-        return config;
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            string? saved = json.RootElement.TryGetProperty("command", out var c) ? c.GetString() : null;
+            if (saved != command) throw new UserError($"--resume: '{staging}' holds an `lmu train {saved}` run, not {command}.");
+            var config = json.Deserialize<RunConfig<TOptions>>(JsonOptions.Compact);
+            return config?.Options is not null && config.Data is not null ? config : throw new UserError($"--resume: {path} lacks the run's options.");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new UserError($"--resume: {path} is unreadable ({e.Message}).");
+        }
     }
 
     /// <summary>

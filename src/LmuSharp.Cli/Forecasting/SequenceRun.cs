@@ -40,6 +40,7 @@ static class SequenceRun
     /// <summary>A new run into <paramref name="output"/>.</summary>
     public static SequenceResult Run(SequenceOptions o, string output, IAnsiConsole console)
     {
+        o = o with { File = Path.GetFullPath(o.File) }; // as config.json keeps it, for a --resume from anywhere
         RunDirectory.EnsureFree(output, Command, line => console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(line)}"));
         return Run(o, console, () => RunDirectory.Create(output, Command, o, o.File));
     }

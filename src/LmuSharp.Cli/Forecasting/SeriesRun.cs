@@ -51,6 +51,7 @@ static class SeriesRun
     /// <summary>A new run into <paramref name="output"/>.</summary>
     public static SeriesResult Run(SeriesOptions o, string output, IAnsiConsole console)
     {
+        o = o with { File = Path.GetFullPath(o.File) }; // as config.json keeps it, for a --resume from anywhere
         RunDirectory.EnsureFree(output, Command, line => console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(line)}"));
         return Run(o, console, () => RunDirectory.Create(output, Command, o, o.File));
     }
