@@ -55,7 +55,12 @@ sealed class RunDirectory : IDisposable
         if (Directory.Exists(staging))
         {
             RunLock.Acquire(staging).Dispose(); // refuses, naming the owner, if a process is still building it
-            throw new UserError($"'{staging}' holds an unfinished `lmu train {command}` run for '{output}' (its process was killed or failed); continue it with `lmu train {command} --resume -o {output}`, or delete it to start again.");
+            if (!File.Exists(Path.Combine(staging, ConfigFile))) Directory.Delete(staging, recursive: true); // killed as it started: holds nothing
+            else
+            {
+                string saved = SavedCommand(staging) ?? command;
+                throw new UserError($"'{staging}' holds an unfinished `lmu train {saved}` run for '{output}' (its process was killed or failed); continue it with `lmu train {saved} --resume -o {output}`, or delete it to start again.");
+            }
         }
         var parent = Path.GetDirectoryName(Path.GetFullPath(staging))!;
         if (Directory.Exists(parent))
@@ -111,18 +116,29 @@ sealed class RunDirectory : IDisposable
     {
         var path = Path.Combine(staging, ConfigFile);
         if (!File.Exists(path)) throw new UserError($"--resume: '{staging}' has no {ConfigFile} (the run was killed as it started); delete it and start a new run.");
+        string? saved = SavedCommand(staging);
+        if (saved is null) throw new UserError($"--resume: {path} is unreadable; delete '{staging}' and start a new run.");
+        if (saved != command) throw new UserError($"--resume: '{staging}' holds an `lmu train {saved}` run, not {command}.");
         try
         {
-            using var json = JsonDocument.Parse(File.ReadAllText(path));
-            string? saved = json.RootElement.TryGetProperty("command", out var c) ? c.GetString() : null;
-            if (saved != command) throw new UserError($"--resume: '{staging}' holds an `lmu train {saved}` run, not {command}.");
-            var config = json.Deserialize<RunConfig<TOptions>>(JsonOptions.Compact);
+            var config = JsonSerializer.Deserialize<RunConfig<TOptions>>(File.ReadAllText(path), JsonOptions.Compact);
             return config?.Options is not null && config.Data is not null ? config : throw new UserError($"--resume: {path} lacks the run's options.");
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             throw new UserError($"--resume: {path} is unreadable ({e.Message}).");
         }
+    }
+
+    /// <summary>The command a staging directory's config.json names, or null if it is unreadable.</summary>
+    static string? SavedCommand(string staging)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(staging, ConfigFile)));
+            return json.RootElement.TryGetProperty("command", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException) { return null; }
     }
 
     /// <summary>
