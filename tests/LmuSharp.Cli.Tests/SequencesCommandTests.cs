@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Parquet.Serialization;
 using LmuSharp.Cli.Forecasting;
 using LmuSharp.Cli.Tests.Reliability;
 using LmuSharp.Data;
@@ -11,6 +13,15 @@ namespace LmuSharp.Cli.Tests;
 
 public class SequencesCommandTests
 {
+    /// <summary>A row of the predict test's Parquet file.</summary>
+    public sealed class Row
+    {
+        [JsonPropertyName("seq")] public string Seq { get; set; } = "";
+        [JsonPropertyName("note")] public string Note { get; set; } = "";
+        [JsonPropertyName("y")] public float Y { get; set; }
+        [JsonPropertyName("x")] public float X { get; set; }
+    }
+
     /// <summary>
     /// Two processes, sequences of 20–60 rows, alternating: a noisy sine of random phase ("sine") and a Gaussian
     /// random walk ("walk"); the rows of a sequence are consecutive, its id in column id.
@@ -72,7 +83,7 @@ public class SequencesCommandTests
     }
 
     [Fact]
-    public void Predict_streams_each_sequence_through_the_runtime_and_equals_the_torch_model_on_the_padded_batch()
+    public async Task Predict_streams_each_sequence_through_the_runtime_from_csv_or_parquet_and_equals_the_torch_model_on_the_padded_batch()
     {
         var work = LmuProcess.TempDirectory();
         torch.manual_seed(5);
@@ -115,6 +126,13 @@ public class SequencesCommandTests
             decided++;
         }
         Assert.True(decided >= 25, $"{decided} of 30 sequences had a clear most probable class");
+
+        // The same rows from Parquet (read a row group at a time): the same lines.
+        var records = sequences.SelectMany((s, n) => s.Select(r => new Row { Seq = $"q{n}", Note = "-", Y = r[1], X = r[0] })).ToArray();
+        await ParquetSerializer.SerializeAsync(records, Path.Combine(work, "data.parquet"), new Parquet.ParquetOptions { RowGroupSize = 64 });
+        var fromParquet = LmuProcess.Run(work, "predict", "model.safetensors", "--file", "data.parquet", "-o", "out-parquet.csv");
+        Assert.True(fromParquet.ExitCode == 0, fromParquet.Stderr);
+        Assert.Equal(lines, File.ReadAllLines(Path.Combine(work, "out-parquet.csv")));
 
         File.WriteAllText(Path.Combine(work, "split.csv"), "seq,note,y,x\nq0,-,1,2\nq1,-,1,2\nq0,-,3,4\n");
         var split = TinyRun.OneLineError(LmuProcess.Run(work, "predict", "model.safetensors", "--file", "split.csv", "-o", "split-out.csv"));

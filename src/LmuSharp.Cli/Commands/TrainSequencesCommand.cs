@@ -8,9 +8,9 @@ static class TrainSequencesCommand
 {
     public static Command Create()
     {
-        var file = new Option<string>("--file") { Description = "The rows: a .csv (header row) or .parquet file; a sequence's rows in order." };
-        var id = new Option<string>("--id") { Description = "The column naming each row's sequence." };
-        var label = new Option<string>("--label") { Description = "The column with each sequence's class (the same on all its rows)." };
+        var file = new Option<string>("--file") { Description = "The rows: a .csv (header row) or .parquet file; a sequence's rows in order (required for a new run)." };
+        var id = new Option<string>("--id") { Description = "The column naming each row's sequence (required for a new run)." };
+        var label = new Option<string>("--label") { Description = "The column with each sequence's class, the same on all its rows (required for a new run)." };
         var inputs = new Option<string[]>("--inputs") { Description = "The input columns (default: all but --id and --label).", AllowMultipleArgumentsPerToken = true };
         var order = new Option<int>("--order") { Description = "Order d of the Legendre memory.", DefaultValueFactory = _ => 12 };
         var hidden = new Option<int>("--hidden") { Description = "LMU hidden size.", DefaultValueFactory = _ => 64 };

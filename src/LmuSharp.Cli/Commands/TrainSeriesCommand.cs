@@ -8,11 +8,11 @@ static class TrainSeriesCommand
 {
     public static Command Create()
     {
-        var file = new Option<string>("--file") { Description = "The series: a .csv (header row) or .parquet file, rows in time order." };
-        var target = new Option<string>("--target") { Description = "The column to forecast." };
+        var file = new Option<string>("--file") { Description = "The series: a .csv (header row) or .parquet file, rows in time order (required for a new run)." };
+        var target = new Option<string>("--target") { Description = "The column to forecast (required for a new run)." };
         var inputs = new Option<string[]>("--inputs") { Description = "Further input columns (the target's past is always an input).", AllowMultipleArgumentsPerToken = true };
         var date = new Option<string?>("--date") { Description = "The date column (default: the first column whose values read as dates, if any)." };
-        var horizon = new Option<int>("--horizon") { Description = "H: rows ahead to forecast." };
+        var horizon = new Option<int>("--horizon") { Description = "H: rows ahead to forecast (required for a new run)." };
         var window = new Option<int>("--window") { Description = "W: rows of input per forecast (default: 4 H, at least 8)." };
         var order = new Option<int>("--order") { Description = "Order d of the Legendre memory.", DefaultValueFactory = _ => 12 };
         var hidden = new Option<int>("--hidden") { Description = "LMU hidden size (the LSTM gets about as many parameters).", DefaultValueFactory = _ => 32 };
