@@ -137,6 +137,15 @@ public class SeriesCommandTests
             Assert.Equal(rows[n + window - 1].Date, fields[0]);
             for (int h = 0; h < horizon; h++) Assert.Equal(expected[n * horizon + h], double.Parse(fields[1 + h], CultureInfo.InvariantCulture), 1e-3);
         }
+
+        // Bad input: a file without one of the model's inputs; a model without forecast or class metadata.
+        File.WriteAllLines(Path.Combine(work, "load-only.csv"), rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Date},{r.Load}")).Prepend("date,load"));
+        Assert.Contains("load-only.csv: the model's input names column 'temp', which the file does not have",
+            Cli.Tests.Reliability.TinyRun.OneLineError(LmuProcess.Run(work, "predict", "model.safetensors", "--file", "load-only.csv", "-o", "bad.csv")));
+        model.ToExport(2).Save(Path.Combine(work, "bare.safetensors"));
+        Assert.Contains("bare.safetensors has no forecast.* or classify.* metadata",
+            Cli.Tests.Reliability.TinyRun.OneLineError(LmuProcess.Run(work, "predict", "bare.safetensors", "--file", "data.csv", "-o", "bad.csv")));
+        Assert.False(File.Exists(Path.Combine(work, "bad.csv")));
     }
 
     public static TheoryData<string, string[], string> BadInputs => new()

@@ -29,8 +29,13 @@ static class PredictCommand
     {
         if (!File.Exists(modelPath)) throw new UserError($"model '{modelPath}' does not exist.");
         var model = LmuModel.Load(modelPath);
+        bool classifies = model.Metadata.ContainsKey("classify.classes");
+        if (!classifies && !model.Metadata.ContainsKey("forecast.window"))
+            throw new UserError($"{modelPath} has no forecast.* or classify.* metadata: `lmu predict` takes a model.safetensors written by `lmu train series` or `lmu train sequences`.");
         var table = TableReader.Open(file);
-        Action<CsvWriter> write = model.Metadata.ContainsKey("classify.classes") ? Classifications(model, table) : Forecasts(model, table);
+        Action<CsvWriter> write;
+        try { write = classifies ? Classifications(model, table) : Forecasts(model, table); }
+        catch (InvalidDataException e) { throw new UserError($"{modelPath}: {e.Message}"); }
         if (output is null)
         {
             using var stdout = Console.OpenStandardOutput();

@@ -47,7 +47,7 @@ sealed class RunDirectory : IDisposable
     /// <summary>Refuses an <paramref name="output"/> that exists or has an unfinished run; call before reading the data.</summary>
     /// <param name="output">The run directory asked for.</param>
     /// <param name="command">`series` or `sequences`, for the message.</param>
-    /// <param name="warn">Receives a line about a staging directory an older lmu left (it cannot be resumed).</param>
+    /// <param name="warn">Receives a line about each other unfinished run in the same parent directory.</param>
     public static void EnsureFree(string output, string command, Action<string> warn)
     {
         if (Directory.Exists(output)) throw new UserError($"'{output}' already exists; choose another --output.");
@@ -62,10 +62,30 @@ sealed class RunDirectory : IDisposable
                 throw new UserError($"'{staging}' holds an unfinished `lmu train {saved}` run for '{output}' (its process was killed or failed); continue it with `lmu train {saved} --resume -o {output}`, or delete it to start again.");
             }
         }
-        var parent = Path.GetDirectoryName(Path.GetFullPath(staging))!;
-        if (Directory.Exists(parent))
-            foreach (var old in Directory.EnumerateDirectories(parent, Path.GetFileName(staging) + "-*"))
-                warn($"'{old}' is the half-built directory of a run an older lmu started on '{output}' and did not finish; it cannot be resumed: delete it.");
+        WarnAbandoned(Path.GetDirectoryName(Path.GetFullPath(staging))!, warn);
+    }
+
+    /// <summary>
+    /// Names the unfinished runs beside a new one (a killed run with a default, time-stamped output is never met
+    /// again by name): each staging directory no process owns, with the command that continues it.
+    /// </summary>
+    static void WarnAbandoned(string parent, Action<string> warn)
+    {
+        if (!Directory.Exists(parent)) return;
+        foreach (var other in Directory.EnumerateDirectories(parent, "*.partial*"))
+        {
+            string name = Path.GetFileName(other);
+            if (!name.EndsWith(".partial", StringComparison.Ordinal))
+                warn($"'{other}' is the half-built directory of a run an older lmu did not finish; it cannot be resumed: delete it.");
+            else if (SavedCommand(other) is string command && !InUse(other))
+                warn($"'{other}' holds an unfinished `lmu train {command}` run (its process was killed or failed); continue it with `lmu train {command} --resume -o {other[..^".partial".Length]}`, or delete it.");
+        }
+    }
+
+    static bool InUse(string staging)
+    {
+        try { RunLock.Acquire(staging).Dispose(); return false; }
+        catch (UserError) { return true; }
     }
 
     /// <summary>Starts a new run: creates and takes the staging directory and writes its config.json.</summary>

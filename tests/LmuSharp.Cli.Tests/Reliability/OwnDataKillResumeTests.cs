@@ -71,6 +71,12 @@ public class OwnDataKillResumeTests
         AssertKilledUnfinished(work, "run", Run(work, KillAtWrite(1), ["train", "series", "--file", csv, "-o", "run", .. SeriesRun]));
         var fresh = TinyRun.OneLineError(LmuProcess.Run(work, ["train", "series", "--file", csv, "-o", "run", .. SeriesRun]));
         Assert.Contains("'run.partial' holds an unfinished `lmu train series` run for 'run' (its process was killed or failed); continue it with `lmu train series --resume -o run`, or delete it", fresh);
+        // A new run beside it, on another output, names it (a killed run's default output is never met again by name).
+        var beside = LmuProcess.Run(work, "train", "series", "--file", csv, "--target", "price", "--horizon", "3", "-o", "other", "--json");
+        Assert.Equal(2, beside.ExitCode);
+        Assert.Contains($"'{Path.Combine(work, "run.partial")}' holds an unfinished `lmu train series` run (its process was killed or failed); continue it with `lmu train series --resume -o {Path.Combine(work, "run")}`",
+            Regex.Replace(beside.Stderr, @"\s+", " "));
+
         File.AppendAllText(csv, "2020-02-01T00:00:00,10,0\n");
         Assert.Contains($"--resume: {csv} has changed since the run in 'run.partial' started",
             TinyRun.OneLineError(LmuProcess.Run(work, "train", "series", "--resume", "-o", "run")));
