@@ -20,7 +20,7 @@ public class SeriesCommandTests
         [JsonPropertyName("temp")] public double Temp { get; set; }
     }
 
-    static Row[] Sines(int count)
+    internal static Row[] Sines(int count)
     {
         var random = new Random(4);
         return Enumerable.Range(0, count).Select(t => new Row
@@ -40,7 +40,7 @@ public class SeriesCommandTests
         return path;
     }
 
-    static IEnumerable<string> Csv(Row[] rows) =>
+    internal static IEnumerable<string> Csv(Row[] rows) =>
         new[] { "date,load,temp" }.Concat(rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Date},{r.Load},{r.Temp}")));
 
     static readonly string[] Quick = ["--horizon", "4", "--window", "24", "--epochs", "25", "--threads", "1", "--json"];
@@ -105,6 +105,47 @@ public class SeriesCommandTests
         using var output = model.forward(torch.tensor(z, [1, window, 2]));
         var expected = output.data<float>().Select(v => 10 + 3 * v).ToArray();
         for (int h = 0; h < horizon; h++) Assert.Equal(expected[h], forecast[h], 4);
+    }
+
+    [Fact]
+    public void Predict_writes_for_every_window_of_the_file_the_torch_models_forecast_in_raw_units()
+    {
+        var work = LmuProcess.TempDirectory();
+        torch.manual_seed(6);
+        const int window = 12, horizon = 3;
+        using var model = new LmuForecaster(features: 2, window, horizon, order: 6, hidden: 8);
+        var rows = Sines(60);
+        var scaling = new FeatureScaling(["load", "temp"], [10.0, 0.1], [2.5, 0.7]);
+        SeriesRun.Export(Path.Combine(work, "model.safetensors"), model, 2, scaling, new SeriesTable("x.csv", ["load", "temp"], [], "date"), window, horizon);
+        WriteCsv(work, Csv(rows));
+
+        var predict = LmuProcess.Run(work, "predict", "model.safetensors", "--file", "data.csv", "-o", "forecast.csv");
+        Assert.True(predict.ExitCode == 0, predict.Stderr);
+        var lines = File.ReadAllLines(Path.Combine(work, "forecast.csv"));
+        Assert.Equal(1 + rows.Length - window + 1, lines.Length);
+
+        // The torch model on every window of the standardised rows (the last one has no target rows: pad them).
+        var normalised = rows.Select(r => scaling.Normalized([(float)r.Load, (float)r.Temp])).Concat(Enumerable.Repeat(new float[2], horizon)).ToList();
+        using var windows = new SlidingWindows(window, horizon).Create(normalised, new RowRange(0, normalised.Count), [0, 1], [0]);
+        model.eval();
+        using var noGrad = torch.no_grad();
+        var expected = (model.forward(windows.Inputs) * 2.5 + 10).data<float>().ToArray();
+        Assert.Equal(rows.Length - window + 1, (int)windows.Count);
+        for (int n = 0; n < windows.Count; n++)
+        {
+            var fields = lines[1 + n].Split(',');
+            Assert.Equal(rows[n + window - 1].Date, fields[0]);
+            for (int h = 0; h < horizon; h++) Assert.Equal(expected[n * horizon + h], double.Parse(fields[1 + h], CultureInfo.InvariantCulture), 1e-3);
+        }
+
+        // Bad input: a file without one of the model's inputs; a model without forecast or class metadata.
+        File.WriteAllLines(Path.Combine(work, "load-only.csv"), rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Date},{r.Load}")).Prepend("date,load"));
+        Assert.Contains("load-only.csv: the model's input names column 'temp', which the file does not have",
+            Cli.Tests.Reliability.TinyRun.OneLineError(LmuProcess.Run(work, "predict", "model.safetensors", "--file", "load-only.csv", "-o", "bad.csv")));
+        model.ToExport(2).Save(Path.Combine(work, "bare.safetensors"));
+        Assert.Contains("bare.safetensors has no forecast.* or classify.* metadata",
+            Cli.Tests.Reliability.TinyRun.OneLineError(LmuProcess.Run(work, "predict", "bare.safetensors", "--file", "data.csv", "-o", "bad.csv")));
+        Assert.False(File.Exists(Path.Combine(work, "bad.csv")));
     }
 
     public static TheoryData<string, string[], string> BadInputs => new()

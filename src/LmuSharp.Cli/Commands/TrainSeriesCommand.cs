@@ -8,11 +8,11 @@ static class TrainSeriesCommand
 {
     public static Command Create()
     {
-        var file = new Option<string>("--file") { Description = "The series: a .csv (header row) or .parquet file, rows in time order.", Required = true };
-        var target = new Option<string>("--target") { Description = "The column to forecast.", Required = true };
+        var file = new Option<string>("--file") { Description = "The series: a .csv (header row) or .parquet file, rows in time order (required for a new run)." };
+        var target = new Option<string>("--target") { Description = "The column to forecast (required for a new run)." };
         var inputs = new Option<string[]>("--inputs") { Description = "Further input columns (the target's past is always an input).", AllowMultipleArgumentsPerToken = true };
         var date = new Option<string?>("--date") { Description = "The date column (default: the first column whose values read as dates, if any)." };
-        var horizon = new Option<int>("--horizon") { Description = "H: rows ahead to forecast.", Required = true };
+        var horizon = new Option<int>("--horizon") { Description = "H: rows ahead to forecast (required for a new run)." };
         var window = new Option<int>("--window") { Description = "W: rows of input per forecast (default: 4 H, at least 8)." };
         var order = new Option<int>("--order") { Description = "Order d of the Legendre memory.", DefaultValueFactory = _ => 12 };
         var hidden = new Option<int>("--hidden") { Description = "LMU hidden size (the LSTM gets about as many parameters).", DefaultValueFactory = _ => 32 };
@@ -24,11 +24,14 @@ static class TrainSeriesCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the weights and the data order." };
         var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0: all cores)." };
         var output = new Option<string?>("--output", "-o") { Description = "Run directory (default: a new runs/series-<target>/<date-time>)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the unfinished run for -o (killed or failed) from its last saved epoch, with its saved options." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON on stdout (progress goes to stderr)." };
-        var command = new Command("series", "Forecast a column of your own CSV or Parquet file H rows ahead: LMU vs LSTM vs naive and seasonal naive (MASE, RMSE, PNG).")
-            { file, target, inputs, date, horizon, window, order, hidden, epochs, patience, batch, lr, season, seed, threads, output, json };
+        var command = new Command("series", "Forecast a column of your own CSV or Parquet file H rows ahead: LMU vs LSTM vs naive and seasonal naive (MASE, RMSE, PNG). A killed run continues with --resume -o <dir>.")
+            { file, target, inputs, date, horizon, window, order, hidden, epochs, patience, batch, lr, season, seed, threads, output, resume, json };
         command.SetAction(parse =>
         {
+            bool resuming = parse.GetValue(resume);
+            RunOptions.Check(parse, resuming, output, [file, target, horizon], [file, target, inputs, date, horizon, window, order, hidden, epochs, patience, batch, lr, season, seed]);
             var options = new SeriesOptions
             {
                 File = parse.GetValue(file)!, Target = parse.GetValue(target)!, Inputs = parse.GetValue(inputs) ?? [], Date = parse.GetValue(date),
@@ -39,13 +42,16 @@ static class TrainSeriesCommand
             var directory = parse.GetValue(output) ?? Path.Combine("runs", $"series-{options.Target}", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
             bool asJson = parse.GetValue(json);
             var console = asJson ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
-            var result = SeriesRun.Run(options, directory, console);
+            var result = resuming ? SeriesRun.Resume(directory, ThreadsGiven(parse, threads), console) : SeriesRun.Run(options, directory, console);
             if (asJson) Console.Out.WriteLine(JsonSerializer.Serialize(result, JsonOptions.Compact));
             else Summarise(console, result);
             return 0;
         });
         return command;
     }
+
+    /// <summary>--threads if given on the command line (a resumed run otherwise keeps its own).</summary>
+    public static int? ThreadsGiven(ParseResult parse, Option<int> threads) => parse.GetResult(threads) is { Implicit: false } ? parse.GetValue(threads) : null;
 
     static void Summarise(IAnsiConsole console, SeriesResult r)
     {

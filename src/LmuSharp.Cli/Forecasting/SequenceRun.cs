@@ -28,14 +28,32 @@ sealed record SequenceResult(string File, int Sequences, int LongestSequence, IR
 /// <summary>
 /// `lmu train sequences`: one label per sequence (the rows sharing an id, in file order), sequences of any
 /// length. The sequences are shuffled (seeded) into 70/15/15 train/validation/test, standardised with the
-/// training rows, padded at the start to the longest (exact for the parallel LMU, see <see cref="SequencePadding"/>),
-/// and classified by the LMU read at the last step. Built under a temporary name, renamed when complete.
+/// training rows, padded at the start to the longest, and classified by the LMU read at the last step; its memory
+/// input has no bias, so the padding changes nothing and the exported model classifies a sequence streamed alone
+/// (see <see cref="SequencePadding"/>). Built under <c>output.partial</c>, renamed when complete, resumable
+/// (<see cref="RunDirectory"/>, <see cref="ResumableFit"/>).
 /// </summary>
 static class SequenceRun
 {
+    const string Command = "sequences";
+
+    /// <summary>A new run into <paramref name="output"/>.</summary>
     public static SequenceResult Run(SequenceOptions o, string output, IAnsiConsole console)
     {
-        if (Directory.Exists(output)) throw new UserError($"'{output}' already exists; choose another --output.");
+        o = o with { File = Path.GetFullPath(o.File) }; // as config.json keeps it, for a --resume from anywhere
+        RunDirectory.EnsureFree(output, Command, line => console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(line)}"));
+        return Run(o, console, () => RunDirectory.Create(output, Command, o, o.File));
+    }
+
+    /// <summary>Continues the unfinished run for <paramref name="output"/> with its saved options (<paramref name="threads"/> if given).</summary>
+    public static SequenceResult Resume(string output, int? threads, IAnsiConsole console)
+    {
+        var (directory, o) = RunDirectory.Resume<SequenceOptions>(output, Command, x => x.File);
+        using (directory) return Run(threads is int t ? o with { Threads = t } : o, console, () => directory);
+    }
+
+    static SequenceResult Run(SequenceOptions o, IAnsiConsole console, Func<RunDirectory> open)
+    {
         if (o.Threads > 0) torch.set_num_threads(o.Threads);
         var (features, sequences, labels) = Load(o);
         var classes = labels.Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -64,21 +82,33 @@ static class SequenceRun
         using var testSet = Set(testIds);
         console.MarkupLine($"[bold]{Markup.Escape(o.File)}[/] · {sequences.Count:N0} sequences of 1–{longest} rows · {classes.Length} classes · {trainIds.Length} / {validationIds.Length} / {testIds.Length}");
 
-        return RunDirectory.Build(output, o, staging =>
-        {
-            torch.manual_seed(o.Seed);
-            using var model = new LmuForecaster(features.Count, longest, classes.Length, o.Order, o.Hidden);
-            var fit = new FitOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Schedule = LearningRateSchedule.Cosine, Patience = o.Patience, Seed = o.Seed, Metric = Metric.Accuracy };
-            console.Progress().Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
-                .Start(ctx => SeriesRun.Train(ctx, "lmu", model, trainSet, validationSet, fit, staging));
-            var (_, accuracy) = Fitting.Evaluate(model, Metric.Accuracy, testSet, o.BatchSize);
-            var majority = classIndex[trainIds.GroupBy(i => labels[i]).MaxBy(g => g.Count())!.Key];
-            double majorityAccuracy = testIds.Average(i => classIndex[labels[i]] == majority ? 1.0 : 0.0);
+        using var run = open();
+        torch.manual_seed(o.Seed);
+        using var model = new LmuForecaster(features.Count, longest, classes.Length, o.Order, o.Hidden, memoryBias: false);
+        var fit = new FitOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Schedule = LearningRateSchedule.Cosine, Patience = o.Patience, Seed = o.Seed, Metric = Metric.Accuracy };
+        console.Progress().Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
+            .Start(ctx => ResumableFit.Run(ctx, "lmu", model, trainSet, validationSet, fit, run.Staging, SeriesRun.Say(console)));
+        var (_, accuracy) = Fitting.Evaluate(model, Metric.Accuracy, testSet, o.BatchSize);
+        var majority = classIndex[trainIds.GroupBy(i => labels[i]).MaxBy(g => g.Count())!.Key];
+        double majorityAccuracy = testIds.Average(i => classIndex[labels[i]] == majority ? 1.0 : 0.0);
 
-            var metadata = new Dictionary<string, string>(scaling.ToMetadata("inputs")) { ["classes"] = JsonSerializer.Serialize(classes) };
-            model.ToExport(features.Count).Save(Path.Combine(staging, "model.safetensors"), metadata);
-            return new SequenceResult(o.File, sequences.Count, longest, classes, model.parameters().Sum(p => p.numel()), accuracy, majorityAccuracy, Path.GetFullPath(output));
-        });
+        Export(Path.Combine(run.Staging, "model.safetensors"), model, scaling, classes, o);
+        return run.Complete(new SequenceResult(o.File, sequences.Count, longest, classes, model.parameters().Sum(p => p.numel()), accuracy, majorityAccuracy, Path.GetFullPath(run.Output)));
+    }
+
+    /// <summary>
+    /// The exported classifier with what a runtime needs to take raw rows and name the class: the input
+    /// standardisation, the classes in output order, and the id and label columns (docs/FORMAT.md, "Data metadata").
+    /// </summary>
+    public static void Export(string path, LmuForecaster model, FeatureScaling scaling, IReadOnlyList<string> classes, SequenceOptions o)
+    {
+        var metadata = new Dictionary<string, string>(scaling.ToMetadata("inputs"))
+        {
+            ["classify.classes"] = JsonSerializer.Serialize(classes),
+            ["classify.id"] = o.Id,
+            ["classify.label"] = o.Label,
+        };
+        model.ToExport(scaling.Count).Save(path, metadata);
     }
 
     /// <summary>The feature names, each sequence's rows (in file order) and its label; a label that changes within a sequence is refused.</summary>

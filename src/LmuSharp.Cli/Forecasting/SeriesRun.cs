@@ -41,13 +41,30 @@ sealed record SeriesResult(string File, string Target, int Rows, int Window, int
 /// `lmu train series`: reads a series file, splits it in time order, standardises with the training rows,
 /// cuts windows, trains the LMU forecaster and an LSTM of about its size with the library's fit, and scores
 /// both with the naive and seasonal-naive forecasts on the same test windows. The run directory is built
-/// under a temporary name and renamed when complete, so a failed run leaves none behind.
+/// under <c>output.partial</c> and renamed when complete (<see cref="RunDirectory"/>); each fit checkpoints every
+/// epoch (<see cref="ResumableFit"/>), so a killed run continues with <see cref="Resume"/> to the same result.
 /// </summary>
 static class SeriesRun
 {
+    const string Command = "series";
+
+    /// <summary>A new run into <paramref name="output"/>.</summary>
     public static SeriesResult Run(SeriesOptions o, string output, IAnsiConsole console)
     {
-        if (Directory.Exists(output)) throw new UserError($"'{output}' already exists; choose another --output.");
+        o = o with { File = Path.GetFullPath(o.File) }; // as config.json keeps it, for a --resume from anywhere
+        RunDirectory.EnsureFree(output, Command, line => console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(line)}"));
+        return Run(o, console, () => RunDirectory.Create(output, Command, o, o.File));
+    }
+
+    /// <summary>Continues the unfinished run for <paramref name="output"/> with its saved options (<paramref name="threads"/> if given).</summary>
+    public static SeriesResult Resume(string output, int? threads, IAnsiConsole console)
+    {
+        var (directory, o) = RunDirectory.Resume<SeriesOptions>(output, Command, x => x.File);
+        using (directory) return Run(threads is int t ? o with { Threads = t } : o, console, () => directory);
+    }
+
+    static SeriesResult Run(SeriesOptions o, IAnsiConsole console, Func<RunDirectory> open)
+    {
         if (o.Horizon < 1) throw new UserError($"--horizon must be ≥ 1, got {o.Horizon}.");
         if (o.Window < 0 || o.Order < 1 || o.Hidden < 1) throw new UserError("--window must be ≥ 0 (0: four horizons), --order and --hidden ≥ 1.");
         if (o.Threads > 0) torch.set_num_threads(o.Threads);
@@ -73,69 +90,44 @@ static class SeriesRun
         using var testSet = windows.Create(normalised, test, inputs, [0]);
         console.MarkupLine($"[bold]{Markup.Escape(o.File)}[/] · target {Markup.Escape(o.Target)} · {table.Rows.Count:N0} rows · window {window} · horizon {o.Horizon} · season {season} · {trainSet.Count:N0} / {validationSet.Count:N0} / {testSet.Count:N0} windows");
 
-        return RunDirectory.Build(output, o, staging =>
-        {
-            torch.manual_seed(o.Seed);
-            using var lmu = new LmuForecaster(inputs.Length, window, o.Horizon, o.Order, o.Hidden);
-            long lmuParameters = Parameters(lmu);
-            torch.manual_seed(o.Seed);
-            using var lstm = new LstmForecaster(inputs.Length, o.Horizon, LstmForecaster.HiddenFor(lmuParameters, inputs.Length, o.Horizon));
-            var fit = new FitOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Schedule = LearningRateSchedule.Cosine, Patience = o.Patience, Seed = o.Seed, Metric = Metric.Rmse };
-            console.Progress().Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
-                .Start(ctx =>
-                {
-                    Train(ctx, "lmu", lmu, trainSet, validationSet, fit, staging);
-                    Train(ctx, "lstm", lstm, trainSet, validationSet, fit, staging);
-                });
-
-            float[][] Raw(Tensor z) => Rows(z * scaling.Deviations[0] + scaling.Means[0]);
-            var truth = Raw(testSet.Targets);
-            var last = Raw(testSet.Inputs.select(2, 0));
-            double scale = Baselines.MaseScale(trainTarget, season);
-            var forecasts = new (string Model, long Parameters, float[][] Values)[]
+        using var run = open();
+        string staging = run.Staging;
+        torch.manual_seed(o.Seed);
+        using var lmu = new LmuForecaster(inputs.Length, window, o.Horizon, o.Order, o.Hidden);
+        long lmuParameters = Parameters(lmu);
+        torch.manual_seed(o.Seed);
+        using var lstm = new LstmForecaster(inputs.Length, o.Horizon, LstmForecaster.HiddenFor(lmuParameters, inputs.Length, o.Horizon));
+        var fit = new FitOptions { Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, Schedule = LearningRateSchedule.Cosine, Patience = o.Patience, Seed = o.Seed, Metric = Metric.Rmse };
+        console.Progress().Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
+            .Start(ctx =>
             {
-                ("lmu", lmuParameters, Raw(Predict(lmu, testSet.Inputs))),
-                ("lstm", Parameters(lstm), Raw(Predict(lstm, testSet.Inputs))),
-                ("naive", 0, Baselines.Naive(last, o.Horizon)),
-                ($"seasonal naive (m = {season})", 0, Baselines.SeasonalNaive(last, o.Horizon, season)),
-            };
-            var scores = forecasts.Select(f => new ForecastScore(f.Model, f.Parameters, Baselines.Rmse(f.Values, truth), Baselines.Mase(f.Values, truth, scale))).ToArray();
+                ResumableFit.Run(ctx, "lmu", lmu, trainSet, validationSet, fit, staging, Say(console));
+                ResumableFit.Run(ctx, "lstm", lstm, trainSet, validationSet, fit, staging, Say(console));
+            });
 
-            var testStarts = windows.Starts(test).ToArray();
-            PlotForecasts(Path.Combine(staging, "forecast.png"), o, window, testStarts, truth, forecasts);
-            Export(Path.Combine(staging, "model.safetensors"), lmu, inputs.Length, scaling, table, window, o.Horizon);
-            return new SeriesResult(o.File, o.Target, table.Rows.Count, window, o.Horizon, season, testStarts.Length, scores, Path.GetFullPath(output));
-        });
+        float[][] Raw(Tensor z) => Rows(z * scaling.Deviations[0] + scaling.Means[0]);
+        var truth = Raw(testSet.Targets);
+        var last = Raw(testSet.Inputs.select(2, 0));
+        double scale = Baselines.MaseScale(trainTarget, season);
+        var forecasts = new (string Model, long Parameters, float[][] Values)[]
+        {
+            ("lmu", lmuParameters, Raw(Predict(lmu, testSet.Inputs))),
+            ("lstm", Parameters(lstm), Raw(Predict(lstm, testSet.Inputs))),
+            ("naive", 0, Baselines.Naive(last, o.Horizon)),
+            ($"seasonal naive (m = {season})", 0, Baselines.SeasonalNaive(last, o.Horizon, season)),
+        };
+        var scores = forecasts.Select(f => new ForecastScore(f.Model, f.Parameters, Baselines.Rmse(f.Values, truth), Baselines.Mase(f.Values, truth, scale))).ToArray();
+
+        var testStarts = windows.Starts(test).ToArray();
+        PlotForecasts(Path.Combine(staging, "forecast.png"), o, window, testStarts, truth, forecasts);
+        Export(Path.Combine(staging, "model.safetensors"), lmu, inputs.Length, scaling, table, window, o.Horizon);
+        return run.Complete(new SeriesResult(o.File, o.Target, table.Rows.Count, window, o.Horizon, season, testStarts.Length, scores, Path.GetFullPath(run.Output)));
     }
+
+    /// <summary>Prints a line above the progress display.</summary>
+    public static Action<string> Say(IAnsiConsole console) => line => console.MarkupLine(Markup.Escape(line));
 
     static long Parameters(nn.Module module) => module.parameters().Sum(p => p.numel());
-
-    /// <summary>Fits one model, keeping the weights of its best validation epoch, and writes its metrics.jsonl.</summary>
-    public static void Train(ProgressContext ctx, string name, nn.Module<Tensor, Tensor> model, TensorDataset train, TensorDataset validation, FitOptions options, string directory)
-    {
-        var bar = ctx.AddTask(name, maxValue: options.Epochs);
-        byte[]? best = null;
-        var result = model.Fit(train, validation, options with
-        {
-            OnEpochEnd = (_, epoch, better) =>
-            {
-                bar.Increment(1);
-                bar.Description = $"{name} · epoch {epoch.Epoch} · validation RMSE (standardised) {epoch.Validation:F4}";
-                if (better) best = Weights(model);
-            },
-        });
-        bar.Value = bar.MaxValue;
-        model.load(new BinaryReader(new MemoryStream(best!)));
-        AtomicFile.WriteAllText(Path.Combine(directory, $"{name}-metrics.jsonl"),
-            string.Concat(result.Progress.History.Select(h => JsonSerializer.Serialize(h, JsonOptions.Compact) + "\n")));
-    }
-
-    static byte[] Weights(nn.Module model)
-    {
-        var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) model.save(writer);
-        return stream.ToArray();
-    }
 
     static Tensor Predict(nn.Module<Tensor, Tensor> model, Tensor inputs)
     {

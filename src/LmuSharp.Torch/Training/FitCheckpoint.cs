@@ -35,10 +35,17 @@ public static class FitCheckpoint
         return bytes.ToArray();
     }
 
+    /// <summary>The bytes <see cref="Save"/> writes: the progress, model, optimiser and RNG state.</summary>
+    /// <param name="progress">Where the fit is.</param>
+    /// <param name="model">The model.</param>
+    /// <param name="optimizer">Its optimiser.</param>
+    public static byte[] Serialize(FitProgress progress, nn.Module model, OptimizerHelper optimizer) =>
+        Serialize((ProgressSection, JsonSerializer.SerializeToUtf8Bytes(progress, Json)), model, optimizer);
+
     /// <summary>Saves a fit's state to <paramref name="path"/> atomically; the file it replaces is kept as <paramref name="previousPath"/> if given.</summary>
     public static void Save(string path, FitProgress progress, nn.Module model, OptimizerHelper optimizer, string? previousPath = null)
     {
-        var bytes = Serialize((ProgressSection, JsonSerializer.SerializeToUtf8Bytes(progress)), model, optimizer);
+        var bytes = Serialize(progress, model, optimizer);
         AtomicFile.Write(path, stream => stream.Write(bytes), previousPath);
     }
 
@@ -47,11 +54,17 @@ public static class FitCheckpoint
     public static FitProgress Restore(string path, nn.Module model, OptimizerHelper optimizer)
     {
         var file = CheckpointFile.Read(path);
-        FitProgress progress;
-        try { progress = JsonSerializer.Deserialize<FitProgress>(file.Section(ProgressSection).Span) ?? throw new JsonException("null"); }
-        catch (JsonException e) { throw CheckpointFile.Corrupt(path, $"unreadable progress ({e.Message})"); }
+        var progress = Progress(file);
         Restore(file, model, optimizer);
         return progress;
+    }
+
+    /// <summary>The progress saved in a verified checkpoint written by <see cref="Save"/>; unreadable, an <see cref="InvalidDataException"/>.</summary>
+    public static FitProgress Progress(CheckpointFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        try { return JsonSerializer.Deserialize<FitProgress>(file.Section(ProgressSection).Span, Json) ?? throw new JsonException("null"); }
+        catch (JsonException e) { throw CheckpointFile.Corrupt(file.Path, $"unreadable progress ({e.Message})"); }
     }
 
     /// <summary>Restores the model, and the optimiser and RNG state if an optimiser is given, from a verified checkpoint. Every failure is one <see cref="InvalidDataException"/>.</summary>
@@ -69,6 +82,9 @@ public static class FitCheckpoint
             throw new InvalidDataException($"{file.Path}: the checkpoint's weights do not fit the model, or the file is damaged ({e.Message.Split('\n', 2)[0].Trim()}).");
         }
     }
+
+    // A diverged fit's losses are NaN or ∞: written as JSON strings, read back.
+    static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     static byte[] Bytes(Action<BinaryWriter> save)
     {

@@ -52,6 +52,16 @@ public sealed record FitOptions
     /// <summary>The learning rate of an epoch (0-based).</summary>
     public double LearningRateAt(int epoch) => Schedule.At(LearningRate, epoch, Epochs);
 
+    /// <summary>
+    /// Whether a fit at <paramref name="progress"/> is over: all <see cref="Epochs"/> done, or <see cref="Patience"/>
+    /// epochs since the best one (early stopping).
+    /// </summary>
+    public bool IsFinished(FitProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        return progress.Epoch >= Epochs || (Patience > 0 && progress.BestEpoch > 0 && progress.Epoch - progress.BestEpoch >= Patience);
+    }
+
     /// <summary>Batches per epoch for a training split of <paramref name="samples"/> samples.</summary>
     public int BatchesPerEpoch(long samples) => (int)((samples + BatchSize - 1) / BatchSize);
 

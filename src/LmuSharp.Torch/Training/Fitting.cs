@@ -9,7 +9,8 @@ namespace LmuSharp.Torch.Training;
 /// The training loop: <c>model.Fit(train, validation, options)</c>, as in Keras. Each epoch trains on the
 /// training split in a seeded order, then evaluates the validation split and records the epoch; a fit can be
 /// stopped after any batch and resumed from its <see cref="FitProgress"/> with the same result as an
-/// uninterrupted one (given the model, optimiser and torch RNG state saved with it).
+/// uninterrupted one (given the model, optimiser and torch RNG state saved with it); resumed from the progress of a
+/// finished fit, it trains nothing.
 /// </summary>
 public static class Fitting
 {
@@ -41,16 +42,14 @@ public static class Fitting
     {
         var clock = Stopwatch.StartNew();
         double prior = progress.Elapsed;
-        while (progress.Epoch < options.Epochs)
+        while (!options.IsFinished(progress))
         {
             progress = TrainEpoch(model, forward, optimizer, train, options, progress);
             if (options.Cancellation.IsCancellationRequested)
                 return new FitResult(progress with { Elapsed = prior + clock.Elapsed.TotalSeconds }, Interrupted: true, EarlyStopped: false);
             progress = EndEpoch(model, forward, validation, options, progress, prior + clock.Elapsed.TotalSeconds);
-            if (options.Patience > 0 && progress.Epoch - progress.BestEpoch >= options.Patience && progress.Epoch < options.Epochs)
-                return new FitResult(progress, Interrupted: false, EarlyStopped: true);
         }
-        return new FitResult(progress, Interrupted: false, EarlyStopped: false);
+        return new FitResult(progress, Interrupted: false, EarlyStopped: progress.Epoch < options.Epochs);
     }
 
     /// <summary>Trains from the saved position to the end of the epoch, or until cancelled (then after the current batch).</summary>

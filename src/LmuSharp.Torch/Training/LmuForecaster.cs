@@ -22,10 +22,15 @@ public sealed class LmuForecaster : nn.Module<Tensor, Tensor>
     /// <param name="horizon">H: outputs (steps ahead, or classes).</param>
     /// <param name="order">d: the Legendre memory's order.</param>
     /// <param name="hidden">The hidden size.</param>
-    public LmuForecaster(int features, int window, int horizon, int order, int hidden) : base(nameof(LmuForecaster))
+    /// <param name="memoryBias">
+    /// A bias in the memory's input u = W x + b. Over windows of one length it changes nothing the hidden layer's bias
+    /// cannot (its memory is the constant Σ_k H_k b); without it, zero rows leave the memory at zero, so sequences
+    /// zero-padded at the start (<see cref="SequencePadding"/>) are classified exactly as each alone from the zero state.
+    /// </param>
+    public LmuForecaster(int features, int window, int horizon, int order, int hidden, bool memoryBias = true) : base(nameof(LmuForecaster))
     {
         lmu = new Lmu(new LmuOptions(features, order, window)
-            { Hidden = HiddenCell.Linear, HiddenSize = hidden, HiddenActivation = Activation.Tanh, InputToHidden = true, UseBias = true }, LmuMode.Final);
+            { Hidden = HiddenCell.Linear, HiddenSize = hidden, HiddenActivation = Activation.Tanh, InputToHidden = true, UseBias = memoryBias }, LmuMode.Final);
         head = nn.Linear(hidden, horizon);
         RegisterComponents();
     }

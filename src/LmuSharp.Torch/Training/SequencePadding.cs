@@ -6,8 +6,9 @@ namespace LmuSharp.Torch.Training;
 /// Batches sequences of different lengths: zero-padded to the longest, with their lengths. Padded at the end,
 /// they suit the recurrent modules' <c>forward(input, state, lengths)</c> (steps past a length leave the state as
 /// it is). Padded at the start (<c>alignEnd</c>), every sequence ends at the last step, which a model read at the
-/// last step needs; for a memory without feedback from its output (m_t = Σ_k H_k u_{t−k}, the parallel LMU)
-/// leading zeros add nothing, so the result equals running the sequence alone from the zero state.
+/// last step needs; for a memory without feedback from its output (m_t = Σ_k H_k u_{t−k}, the parallel LMU) whose
+/// input is zero for zero rows (u = W x, no bias), leading zeros add nothing, so the result equals running the
+/// sequence alone from the zero state.
 /// </summary>
 public static class SequencePadding
 {

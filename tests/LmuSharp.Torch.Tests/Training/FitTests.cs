@@ -79,6 +79,12 @@ public class FitTests
         Assert.True(result.EarlyStopped);
         Assert.Equal(new[] { 1, 2, 3 }, ends);
         Assert.Equal(1, result.Progress.BestEpoch);
+
+        // Resumed from where it stopped (a process killed after saving that epoch), the fit is over: no epoch more.
+        var resumed = nn.Linear(3, 1).Fit(train, validation, Options with { Epochs = 10, Patience = 2, Metric = flat, OnEpochEnd = (p, e, better) => ends.Add(e.Epoch) }, resumeFrom: result.Progress);
+        Assert.True(resumed.EarlyStopped);
+        Assert.Equal(new[] { 1, 2, 3 }, ends);
+        Assert.Same(result.Progress, resumed.Progress);
     }
 
     sealed class Constant : Metric.IAccumulator
