@@ -39,8 +39,9 @@ public class ParallelBatchTests
     public void Outputs_and_states_on_2_and_3_threads_equal_one_thread_bit_for_bit(string architecture)
     {
         var model = Model(architecture);
-        // 1 and 2: fewer streams than threads; 7 and 13: blocks of unequal sizes, with and without whole 6-row kernel blocks.
-        foreach (int streams in new[] { 1, 2, 7, 13 })
+        // 1 and 2: fewer streams than threads; 7, 13 and 17: blocks of unequal sizes, with and without whole kernel blocks
+        // (6 rows at 256 bits, 8 at 512), partial ones and single left-over rows.
+        foreach (int streams in new[] { 1, 2, 7, 13, 17 })
         {
             var expected = Run(model.CreateBatch(streams), Steps);
             foreach (int degree in new[] { 2, 3 })

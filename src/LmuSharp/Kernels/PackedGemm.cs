@@ -47,7 +47,7 @@ public static unsafe class PackedGemm
     {
         int panels = n / PanelWidth;
         long panel = (long)k * PanelWidth;
-        int blocked = rows % Block512Rows == 1 ? rows - 1 : rows;
+        int blocked = BlockedRows(rows, Block512Rows);
         int p = 0;
         for (; p + 3 <= panels; p += 3) Rows8<Three>(a, lda, blocked, k, b + p * panel, panel, c + p * PanelWidth, ldc);
         if (panels - p == 2) Rows8<Two>(a, lda, blocked, k, b + p * panel, panel, c + p * PanelWidth, ldc);
@@ -55,18 +55,25 @@ public static unsafe class PackedGemm
         SingleRows(a, lda, blocked, rows, k, b, panels, panel, c, ldc);
     }
 
-    /// <summary>Six rows against one panel (sixteen columns) in 256-bit registers: twelve accumulators of the sixteen registers AVX2 has.</summary>
+    /// <summary>Blocks of six rows against one panel (sixteen columns) in 256-bit registers: twelve accumulators of the sixteen
+    /// registers AVX2 has. A last block of 2–5 rows repeats its last row; a last single row runs alone.</summary>
     static void MultiplyRows256(float* a, int lda, int rows, int k, float* b, int n, float* c, int ldc)
     {
         int panels = n / PanelWidth;
         long panel = (long)k * PanelWidth;
-        int blocked = rows - rows % BlockRows;
+        int blocked = BlockedRows(rows, BlockRows);
         // Panel outermost: its k × 64 bytes stay in L1 while every block of rows uses them.
         for (int p = 0; p < panels; p++)
             for (int r = 0; r < blocked; r += BlockRows)
-                Block6x16(a + r * lda, lda, k, b + p * panel, c + r * ldc + p * PanelWidth, ldc);
+                Block6x16(a + r * lda, lda, Math.Min(BlockRows, blocked - r), k, b + p * panel, c + r * ldc + p * PanelWidth, ldc);
         SingleRows(a, lda, blocked, rows, k, b, panels, panel, c, ldc);
     }
+
+    /// <summary>
+    /// The rows to run in blocks: all of them, unless one would be left over after the whole blocks. Two or more left
+    /// over cost less as one padded block (a block runs at several times the FMA rate of the single-row kernels).
+    /// </summary>
+    static int BlockedRows(int rows, int blockRows) => rows % blockRows == 1 ? rows - 1 : rows;
 
     /// <summary>Rows [first, rows) one at a time, against four panels at once, then single panels.</summary>
     static void SingleRows(float* a, int lda, int first, int rows, int k, float* b, int panels, long panel, float* c, int ldc)
@@ -152,12 +159,15 @@ public static unsafe class PackedGemm
     struct Two : IPanelCount { public static int Count => 2; }
     struct Three : IPanelCount { public static int Count => 3; }
 
+    /// <summary>min(rows, 6) rows against one panel in 256-bit registers; rows past the last repeat it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Block6x16(float* a, int lda, int k, float* b, float* c, int ldc)
+    static void Block6x16(float* a, int lda, int rows, int k, float* b, float* c, int ldc)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        float* a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        int last = rows - 1;
+        float* a1 = a + Math.Min(1, last) * lda, a2 = a + Math.Min(2, last) * lda, a3 = a + Math.Min(3, last) * lda;
+        float* a4 = a + Math.Min(4, last) * lda, a5 = a + Math.Min(5, last) * lda;
         for (int j = 0; j < k; j++, b += PanelWidth)
         {
             var b0 = Vector256.Load(b);
@@ -175,12 +185,12 @@ public static unsafe class PackedGemm
             x = Vector256.Create(a5[j]);
             c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
         }
-        c00.Store(c); c01.Store(c + 8); c += ldc;
-        c10.Store(c); c11.Store(c + 8); c += ldc;
-        c20.Store(c); c21.Store(c + 8); c += ldc;
-        c30.Store(c); c31.Store(c + 8); c += ldc;
-        c40.Store(c); c41.Store(c + 8); c += ldc;
-        c50.Store(c); c51.Store(c + 8);
+        c00.Store(c); c01.Store(c + 8);
+        if (rows > 1) { c10.Store(c + ldc); c11.Store(c + ldc + 8); }
+        if (rows > 2) { c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 8); }
+        if (rows > 3) { c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 8); }
+        if (rows > 4) { c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 8); }
+        if (rows > 5) { c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 8); }
     }
 
     /// <summary>One row against four consecutive panels (64 columns): eight independent FMA chains.</summary>
