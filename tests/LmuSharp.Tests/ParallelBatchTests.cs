@@ -69,22 +69,29 @@ public class ParallelBatchTests
         Assert.Equal(expected.States, actual.States);
     }
 
-    [Fact]
-    public void Blocks_cover_the_streams_in_order_in_multiples_of_8_with_up_to_4_per_thread()
+    [Theory]
+    [InlineData(8)] // PackedGemm's row block with 512-bit FMAs
+    [InlineData(6)] // and without
+    public void Blocks_cover_the_streams_in_order_in_multiples_of_the_row_block_with_up_to_4_per_thread(int rowBlock)
     {
         for (int threads = 2; threads <= 5; threads++)
             for (int streams = threads; streams <= 300; streams++)
             {
-                int[] starts = LmuBatch.BlockStarts(streams, threads);
+                int[] starts = LmuBatch.BlockStarts(streams, threads, rowBlock);
                 var sizes = starts.Zip(starts.Skip(1).Append(streams), (first, end) => end - first).ToArray();
                 string where = $"{streams} streams, {threads} threads: [{string.Join(", ", starts)}]";
                 Assert.True(starts[0] == 0 && sizes.All(s => s > 0), where);
                 Assert.True(starts.Length >= threads && starts.Length <= 4 * threads, where);
-                bool eights = sizes.SkipLast(1).All(s => s % 8 == 0);
-                bool nearEqual = starts.Length == threads && sizes.Max() - sizes.Min() <= 1; // too few streams for a block of 8 per thread
-                Assert.True(streams >= 8 * threads ? eights : eights || nearEqual, where);
+                bool whole = sizes.SkipLast(1).All(s => s % rowBlock == 0);
+                bool nearEqual = starts.Length == threads && sizes.Max() - sizes.Min() <= 1; // too few streams for a row block per thread
+                Assert.True(streams >= rowBlock * threads ? whole : whole || nearEqual, where);
             }
-        Assert.Equal([0, 8, 16, 24, 32, 40, 48, 56], LmuBatch.BlockStarts(64, 2)); // the benchmark's case: eight whole 8-row kernel blocks
+    }
+
+    [Fact]
+    public void Sixty_four_streams_on_2_threads_are_eight_blocks_of_8_with_512_bit_FMAs()
+    {
+        Assert.Equal([0, 8, 16, 24, 32, 40, 48, 56], LmuBatch.BlockStarts(64, 2, 8)); // the benchmark's case
     }
 
     [Fact]

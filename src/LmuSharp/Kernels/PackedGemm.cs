@@ -22,6 +22,12 @@ public static unsafe class PackedGemm
     /// <summary>Columns per panel.</summary>
     public const int PanelWidth = 16;
 
+    /// <summary>
+    /// Rows per register block on this machine (8 where 512-bit FMAs are native, else 6): callers that split rows
+    /// between threads keep each share a multiple of it, so no share ends in a partially used block.
+    /// </summary>
+    public static int RowBlock => Vector512.IsHardwareAccelerated ? Block512Rows : BlockRows;
+
     /// <summary>C[r, 0..n) = Σ_{j&lt;k} A[r, j] · B[j, 0..n) for r &lt; rows; B packed by <see cref="Pack"/>, n a multiple of 16.</summary>
     /// <param name="a">Row-major A, row r at a + r·lda; k floats are read per row.</param>
     /// <param name="lda">The stride between rows of A, in floats.</param>

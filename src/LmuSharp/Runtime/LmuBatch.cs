@@ -12,9 +12,9 @@ namespace LmuSharp.Runtime;
 /// <remarks>
 /// With <c>maxDegreeOfParallelism</c> n &gt; 1 (<see cref="LmuModel.CreateBatch"/>) the streams are split into
 /// contiguous blocks, each with its own state, stepped by the calling thread and min(n, Count) − 1 worker threads the
-/// batch starts and keeps; <see cref="Dispose"/> stops them. Blocks hold a multiple of 8 streams (the matrix kernel's row
-/// block) and number up to 4n, so a thread the OS preempts mid-step delays one small block, not a whole share; with fewer
-/// than 8 streams per thread the blocks are min(n, Count) near-equal ones. Between steps the workers spin
+/// batch starts and keeps; <see cref="Dispose"/> stops them. Blocks hold a multiple of the matrix kernel's row block
+/// (8 streams with 512-bit FMAs, else 6) and number up to 4n, so a thread the OS preempts mid-step delays one small block,
+/// not a whole share; with fewer streams than a row block per thread the blocks are min(n, Count) near-equal ones. Between steps the workers spin
 /// for about 200 µs, then sleep until the next <see cref="Step"/>. With n = 1 (the default) everything runs on the
 /// calling thread and no thread is started, for programs that already run one model per core.
 /// </remarks>
@@ -25,9 +25,6 @@ public sealed class LmuBatch : IDisposable
 
     /// <summary>Blocks per thread at most: enough for threads that finish early to take over a preempted thread's blocks.</summary>
     const int BlocksPerThread = 4;
-
-    /// <summary>Streams per block are a multiple of this (the rows of PackedGemm's 512-bit block).</summary>
-    const int BlockStreams = 8;
 
     readonly StreamBlock[] _blocks;  // contiguous, in stream order
     readonly WorkerPool? _workers;   // null with one block: the caller steps it alone
@@ -50,22 +47,22 @@ public sealed class LmuBatch : IDisposable
         Model = model;
         Count = streams;
         int threads = Math.Min(maxDegreeOfParallelism, streams);
-        int[] starts = BlockStarts(streams, threads);
+        int[] starts = BlockStarts(streams, threads, Kernels.PackedGemm.RowBlock);
         _blocks = starts.Select((first, i) => new StreamBlock(model.Layers, first, (i + 1 < starts.Length ? starts[i + 1] : streams) - first)).ToArray();
         if (threads > 1) _workers = new WorkerPool(threads, _blocks.Length, StepBlock, nameof(LmuBatch));
         _admitted = new float[streams * model.InputSize];
     }
 
     /// <summary>
-    /// The first stream of each block for <paramref name="threads"/> threads: blocks of a multiple of <see cref="BlockStreams"/>
-    /// streams, at most <see cref="BlocksPerThread"/> per thread; or, if that gives fewer blocks than threads, one near-equal
-    /// block per thread.
+    /// The first stream of each block for <paramref name="threads"/> threads: blocks of a multiple of
+    /// <paramref name="rowBlock"/> streams (<see cref="Kernels.PackedGemm.RowBlock"/>), at most <see cref="BlocksPerThread"/>
+    /// per thread; or, if that gives fewer blocks than threads, one near-equal block per thread.
     /// </summary>
-    internal static int[] BlockStarts(int streams, int threads)
+    internal static int[] BlockStarts(int streams, int threads, int rowBlock)
     {
         if (threads == 1) return [0];
-        long perThreadShare = ((long)streams + BlocksPerThread * threads - 1) / (BlocksPerThread * threads);
-        int size = (int)Math.Min(streams, Math.Max(1, (perThreadShare + BlockStreams - 1) / BlockStreams) * BlockStreams);
+        long share = ((long)streams + BlocksPerThread * threads - 1) / (BlocksPerThread * threads);
+        int size = (int)Math.Min(streams, Math.Max(1, (share + rowBlock - 1) / rowBlock) * rowBlock);
         int blocks = (streams + size - 1) / size;
         return blocks >= threads
             ? Enumerable.Range(0, blocks).Select(i => i * size).ToArray()
