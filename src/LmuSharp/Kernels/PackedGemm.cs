@@ -46,7 +46,7 @@ public static unsafe class PackedGemm
     /// <summary>
     /// Where 512-bit FMAs are native: blocks of eight rows against three panels (48 columns), 24 accumulators of the 32
     /// vector registers, so each panel row loaded feeds eight FMAs and each broadcast three. Panel groups outermost: a
-    /// group is read once per call for all rows. A last block of 2–7 rows repeats its last row in the unused slots (the
+    /// group (k × 48 floats) comes from memory once per call, then from L2 for each block of rows. A last block of 2–7 rows repeats its last row in the unused slots (the
     /// FMAs are wasted, the stores skipped); a last single row runs alone.
     /// </summary>
     static void MultiplyRows512(float* a, int lda, int rows, int k, float* b, int n, float* c, int ldc)
