@@ -52,7 +52,7 @@ public class ParallelBatchAllocationTests
     public void The_worker_pool_allocates_nothing_on_any_thread_spinning_or_woken_from_sleep()
     {
         // Items long enough (tens of µs) for the workers to claim some: a thread's count is taken when it starts an item.
-        using var pool = new WorkerPool(3, _ => { CountSincePreviousItem(); Thread.SpinWait(5000); }, "test");
+        using var pool = new WorkerPool(3, 3, _ => { CountSincePreviousItem(); Thread.SpinWait(5000); }, "test");
         for (int run = 0; run < 50; run++) pool.Run();
         Assert.Equal(0, FewestBytesInAWindow(() =>
         {

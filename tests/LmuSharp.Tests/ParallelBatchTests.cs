@@ -39,8 +39,9 @@ public class ParallelBatchTests
     public void Outputs_and_states_on_2_and_3_threads_equal_one_thread_bit_for_bit(string architecture)
     {
         var model = Model(architecture);
-        // 1 and 2: fewer streams than threads; 7 and 13: blocks of unequal sizes, with and without whole 6-row kernel blocks.
-        foreach (int streams in new[] { 1, 2, 7, 13 })
+        // 1 and 2: fewer streams than threads; 7, 13 and 17: blocks of unequal sizes, with and without whole kernel blocks
+        // (6 rows at 256 bits, 8 at 512), partial ones and single left-over rows.
+        foreach (int streams in new[] { 1, 2, 7, 13, 17 })
         {
             var expected = Run(model.CreateBatch(streams), Steps);
             foreach (int degree in new[] { 2, 3 })
@@ -66,6 +67,31 @@ public class ParallelBatchTests
         var actual = Run(batch, 40);
         Assert.Equal(expected.Outputs, actual.Outputs);
         Assert.Equal(expected.States, actual.States);
+    }
+
+    [Theory]
+    [InlineData(8)] // PackedGemm's row block with 512-bit FMAs
+    [InlineData(6)] // and without
+    public void Blocks_cover_the_streams_in_order_in_multiples_of_the_row_block_with_up_to_4_per_thread(int rowBlock)
+    {
+        for (int threads = 2; threads <= 5; threads++)
+            for (int streams = threads; streams <= 300; streams++)
+            {
+                int[] starts = LmuBatch.BlockStarts(streams, threads, rowBlock);
+                var sizes = starts.Zip(starts.Skip(1).Append(streams), (first, end) => end - first).ToArray();
+                string where = $"{streams} streams, {threads} threads: [{string.Join(", ", starts)}]";
+                Assert.True(starts[0] == 0 && sizes.All(s => s > 0), where);
+                Assert.True(starts.Length >= threads && starts.Length <= 4 * threads, where);
+                bool whole = sizes.SkipLast(1).All(s => s % rowBlock == 0);
+                bool nearEqual = starts.Length == threads && sizes.Max() - sizes.Min() <= 1; // too few streams for a row block per thread
+                Assert.True(streams >= rowBlock * threads ? whole : whole || nearEqual, where);
+            }
+    }
+
+    [Fact]
+    public void Sixty_four_streams_on_2_threads_are_eight_blocks_of_8_with_512_bit_FMAs()
+    {
+        Assert.Equal([0, 8, 16, 24, 32, 40, 48, 56], LmuBatch.BlockStarts(64, 2, 8)); // the benchmark's case
     }
 
     [Fact]

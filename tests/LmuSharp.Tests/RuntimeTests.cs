@@ -96,7 +96,7 @@ public class RuntimeTests(ITestOutputHelper output)
     {
         var b = Architectures[architecture]();
         var model = Model(b);
-        const int streams = 8; // one 6-row kernel block plus single-row remainders
+        const int streams = 11; // whole and partial kernel blocks (6 + 5 rows at 256 bits, 8 + 3 at 512)
         var inputs = Enumerable.Range(0, streams).Select(s => Inputs(b.InputSize, 200, 1000 + s)).ToArray();
         var alone = inputs.Select(i => Run(model.CreateStream(), i)).ToArray();
         var batch = model.CreateBatch(streams);

@@ -6,12 +6,13 @@ namespace LmuSharp.Tests;
 public class WorkerPoolTests
 {
     [Theory]
-    [InlineData(2)]
-    [InlineData(5)]
-    public void Every_item_runs_exactly_once_per_run_and_is_finished_when_Run_returns(int items)
+    [InlineData(2, 2)]
+    [InlineData(5, 5)]
+    [InlineData(2, 8)] // more items than threads: whichever thread is free takes the next
+    public void Every_item_runs_exactly_once_per_run_and_is_finished_when_Run_returns(int threads, int items)
     {
         var counts = new int[items];
-        using var pool = new WorkerPool(items, i => Interlocked.Increment(ref counts[i]), "test");
+        using var pool = new WorkerPool(threads, items, i => Interlocked.Increment(ref counts[i]), "test");
         for (int run = 1; run <= 2000; run++)
         {
             pool.Run();
@@ -25,7 +26,7 @@ public class WorkerPoolTests
     {
         int finished = 0;
         bool fail = true;
-        using var pool = new WorkerPool(3, i =>
+        using var pool = new WorkerPool(3, 3, i =>
         {
             if (fail && i == 2) throw new InvalidOperationException("item 2");
             Thread.Sleep(1);

@@ -118,13 +118,13 @@ internal static unsafe class RnnRecurrenceKernel
     static void ForRowBlocks(int n, int time, int hidden, Action<int, int> body)
     {
         long work = (long)n * time * hidden * hidden;
-        int blocks = work < ParallelAbove ? 1 : Math.Min(Environment.ProcessorCount, (n + 5) / 6);
+        int group = PackedGemm.RowBlock, groups = (n + group - 1) / group;
+        int blocks = work < ParallelAbove ? 1 : Math.Min(Environment.ProcessorCount, groups);
         if (blocks <= 1) { body(0, n); return; }
-        // blocks of whole 6-row groups (the product's register block), the remainder spread over the first ones
-        int groups = (n + 5) / 6;
+        // blocks of whole row groups (the product's register block), the remainder spread over the first ones
         Parallel.For(0, blocks, b =>
         {
-            int first = (int)((long)groups * b / blocks) * 6, last = Math.Min(n, (int)((long)groups * (b + 1) / blocks) * 6);
+            int first = (int)((long)groups * b / blocks) * group, last = Math.Min(n, (int)((long)groups * (b + 1) / blocks) * group);
             if (last > first) body(first, last - first);
         });
     }

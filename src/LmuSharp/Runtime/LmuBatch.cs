@@ -11,8 +11,10 @@ namespace LmuSharp.Runtime;
 /// </summary>
 /// <remarks>
 /// With <c>maxDegreeOfParallelism</c> n &gt; 1 (<see cref="LmuModel.CreateBatch"/>) the streams are split into
-/// min(n, Count) contiguous blocks, each with its own state, stepped by the calling thread and min(n, Count) − 1
-/// worker threads the batch starts and keeps; <see cref="Dispose"/> stops them. Between steps the workers spin
+/// contiguous blocks, each with its own state, stepped by the calling thread and min(n, Count) − 1 worker threads the
+/// batch starts and keeps; <see cref="Dispose"/> stops them. Blocks hold a multiple of the matrix kernel's row block
+/// (8 streams with 512-bit FMAs, else 6) and number up to 4n, so a thread the OS preempts mid-step delays one small block,
+/// not a whole share; with fewer streams than a row block per thread the blocks are min(n, Count) near-equal ones. Between steps the workers spin
 /// for about 200 µs, then sleep until the next <see cref="Step"/>. With n = 1 (the default) everything runs on the
 /// calling thread and no thread is started, for programs that already run one model per core.
 /// </remarks>
@@ -21,7 +23,10 @@ public sealed class LmuBatch : IDisposable
     const uint Magic = 0x53554D4C; // "LMUS"
     const int HeaderBytes = 4 + 8 + 4;
 
-    readonly StreamBlock[] _blocks;  // contiguous, in stream order; one per thread
+    /// <summary>Blocks per thread at most: enough for threads that finish early to take over a preempted thread's blocks.</summary>
+    const int BlocksPerThread = 4;
+
+    readonly StreamBlock[] _blocks;  // contiguous, in stream order
     readonly WorkerPool? _workers;   // null with one block: the caller steps it alone
     readonly float[] _admitted;      // the inputs with non-finite values zeroed, under NonFiniteInput.Zero
     nint _x, _y;                     // the pinned inputs and outputs of the step in progress, for the workers
@@ -41,17 +46,27 @@ public sealed class LmuBatch : IDisposable
                 "maxDegreeOfParallelism must be ≥ 1 (1: step on the calling thread only), or -1 for one thread per core.");
         Model = model;
         Count = streams;
-        int blocks = Math.Min(maxDegreeOfParallelism, streams);
-        _blocks = Enumerable.Range(0, blocks).Select(i => BlockOf(model, streams, blocks, i)).ToArray();
-        if (blocks > 1) _workers = new WorkerPool(blocks, StepBlock, nameof(LmuBatch));
+        int threads = Math.Min(maxDegreeOfParallelism, streams);
+        int[] starts = BlockStarts(streams, threads, Kernels.PackedGemm.RowBlock);
+        _blocks = starts.Select((first, i) => new StreamBlock(model.Layers, first, (i + 1 < starts.Length ? starts[i + 1] : streams) - first)).ToArray();
+        if (threads > 1) _workers = new WorkerPool(threads, _blocks.Length, StepBlock, nameof(LmuBatch));
         _admitted = new float[streams * model.InputSize];
     }
 
-    /// <summary>Block i of <paramref name="blocks"/> near-equal contiguous blocks of the streams.</summary>
-    static StreamBlock BlockOf(LmuModel model, int streams, int blocks, int i)
+    /// <summary>
+    /// The first stream of each block for <paramref name="threads"/> threads: blocks of a multiple of
+    /// <paramref name="rowBlock"/> streams (<see cref="Kernels.PackedGemm.RowBlock"/>), at most <see cref="BlocksPerThread"/>
+    /// per thread; or, if that gives fewer blocks than threads, one near-equal block per thread.
+    /// </summary>
+    internal static int[] BlockStarts(int streams, int threads, int rowBlock)
     {
-        int first = (int)((long)i * streams / blocks), end = (int)((long)(i + 1) * streams / blocks);
-        return new StreamBlock(model.Layers, first, end - first);
+        if (threads == 1) return [0];
+        long share = ((long)streams + BlocksPerThread * threads - 1) / (BlocksPerThread * threads);
+        int size = (int)Math.Min(streams, Math.Max(1, (share + rowBlock - 1) / rowBlock) * rowBlock);
+        int blocks = (streams + size - 1) / size;
+        return blocks >= threads
+            ? Enumerable.Range(0, blocks).Select(i => i * size).ToArray()
+            : Enumerable.Range(0, threads).Select(i => (int)((long)i * streams / threads)).ToArray();
     }
 
     static int LargestBufferPerStream(LmuModel model) =>
@@ -64,7 +79,7 @@ public sealed class LmuBatch : IDisposable
     public int Count { get; }
 
     /// <summary>The number of threads that step the streams, the calling thread included: min(maxDegreeOfParallelism, Count).</summary>
-    public int DegreeOfParallelism => _blocks.Length;
+    public int DegreeOfParallelism => _workers?.Threads ?? 1;
 
     /// <summary>The size in bytes of one stream's saved state.</summary>
     public int StateByteCount => HeaderBytes + 4 * Model.StateFloats;

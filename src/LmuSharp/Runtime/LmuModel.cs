@@ -122,8 +122,8 @@ public sealed class LmuModel
     /// <param name="streams">The number of streams, ≥ 1.</param>
     /// <param name="maxDegreeOfParallelism">
     /// The most threads a step uses, the calling thread included (like <c>ParallelOptions.MaxDegreeOfParallelism</c>):
-    /// 1 (the default) steps every stream on the calling thread and starts no thread; n &gt; 1 splits the streams into
-    /// min(n, streams) blocks stepped in parallel, with bit-identical results; -1 is one thread per core
+    /// 1 (the default) steps every stream on the calling thread and starts no thread; n &gt; 1 steps blocks of the streams
+    /// on min(n, streams) threads, with bit-identical results; -1 is one thread per core
     /// (<see cref="Environment.ProcessorCount"/>). Dispose a batch with more than one thread to stop its workers.
     /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="streams"/> &lt; 1 or too many to index, or

@@ -5,9 +5,10 @@ namespace LmuSharp.Runtime;
 
 /// <summary>
 /// A fork-join barrier for calls of a few hundred microseconds: <see cref="Run"/> runs work items 0 … Count − 1 once
-/// each, on the calling thread and Count − 1 persistent worker threads, and returns when all are done; nothing is
-/// allocated per call. Whichever thread is free claims the next item from a shared counter (the caller starts at
-/// once), so a worker the OS has not woken yet delays nothing: the caller runs the remaining items itself.
+/// each, on the calling thread and <see cref="Threads"/> − 1 persistent worker threads, and returns when all are done;
+/// nothing is allocated per call. Whichever thread is free claims the next item from a shared counter (the caller starts
+/// at once), so a worker the OS has not woken yet delays nothing: the caller runs the remaining items itself. With more
+/// items than threads, a thread preempted in the middle of an item holds up only that item.
 /// Waiting threads spin for <see cref="SpinTicks"/>, yielding the core to any other runnable thread, then block,
 /// so workers cost nothing while no calls come. Hand-written because Parallel.For and the thread pool allocate a
 /// task or work item per call and wake threads through queues.
@@ -29,12 +30,12 @@ internal sealed class WorkerPool : IDisposable
     volatile bool _disposed;
     ExceptionDispatchInfo? _failure;
 
-    /// <summary>Starts <paramref name="items"/> − 1 background threads that, with the caller, will run <paramref name="item"/>(0 … items − 1) per <see cref="Run"/>.</summary>
-    public WorkerPool(int items, Action<int> item, string name)
+    /// <summary>Starts <paramref name="threads"/> − 1 background threads that, with the caller, will run <paramref name="item"/>(0 … items − 1) per <see cref="Run"/>.</summary>
+    public WorkerPool(int threads, int items, Action<int> item, string name)
     {
         Count = items;
         _item = item;
-        _threads = new Thread[items - 1];
+        _threads = new Thread[threads - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
             _threads[i] = new Thread(Work) { IsBackground = true, Name = $"{name} worker {i + 1}" };
@@ -42,8 +43,11 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
-    /// <summary>The number of work items, and of threads including the caller.</summary>
+    /// <summary>The number of work items.</summary>
     public int Count { get; }
+
+    /// <summary>The number of threads, the caller included.</summary>
+    public int Threads => _threads.Length + 1;
 
     /// <summary>Runs every item once and returns when all are done; rethrows the first exception an item threw.</summary>
     public void Run()
