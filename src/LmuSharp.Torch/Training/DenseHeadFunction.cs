@@ -72,24 +72,26 @@ internal sealed class DenseHeadFunction : SingleTensorFunction<DenseHeadFunction
         return b is null ? a.mm(wt) : addmm(b, a, wt, beta: 1, alpha: 1);
     }
 
+    /// <summary>a ⊙ mask into a new tensor.</summary>
     static Tensor Multiply(Tensor a, Tensor mask)
     {
-        var result = a.clone();
-        MultiplyInPlace(result, mask);
+        var result = empty_like(a);
+        if (a.dtype == ScalarType.Float32) Multiply<float>(a, mask, result);
+        else Multiply<double>(a, mask, result);
         return result;
     }
 
+    /// <summary>a ← a ⊙ mask.</summary>
     static void MultiplyInPlace(Tensor a, Tensor mask)
     {
-        if (a.dtype == ScalarType.Float32) MultiplyInPlace<float>(a, mask);
-        else MultiplyInPlace<double>(a, mask);
+        if (a.dtype == ScalarType.Float32) Multiply<float>(a, mask, a);
+        else Multiply<double>(a, mask, a);
     }
 
-    static unsafe void MultiplyInPlace<T>(Tensor a, Tensor mask) where T : unmanaged, IFloatingPointIeee754<T>
+    static unsafe void Multiply<T>(Tensor a, Tensor mask, Tensor result) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = checked((int)a.numel());
-        var values = new Span<T>(Pointer<T>(a), n);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(values, new ReadOnlySpan<T>(Pointer<T>(mask), n), values);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<T>(Pointer<T>(a), n), new ReadOnlySpan<T>(Pointer<T>(mask), n), new Span<T>(Pointer<T>(result), n));
     }
 
     /// <summary>h ← r ⊙ relu(h) in place (r may be null).</summary>

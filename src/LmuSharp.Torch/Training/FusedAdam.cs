@@ -56,16 +56,20 @@ public static class FusedAdam
         double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value;
         var k = new Coefficients(
             (float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2), (float)o.weight_decay!.Value,
-            (float)Math.Sqrt(1 - Math.Pow(beta2, state.step)), (float)o.eps!.Value,
+            (float)(1 / Math.Sqrt(1 - Math.Pow(beta2, state.step))), (float)o.eps!.Value,
             (float)(o.LearningRate!.Value / (1 - Math.Pow(beta1, state.step))));
         long n = parameter.numel();
         Pass(TensorMemory.Pointer<float>(parameter), TensorMemory.Pointer<float>(g), TensorMemory.Pointer<float>(state.exp_avg),
             TensorMemory.Pointer<float>(state.exp_avg_sq), n, k);
     }
 
-    /// <summary>β₁, 1 − β₁, β₂, 1 − β₂, λ, √(1 − β₂ᵗ), ε and the step size lr / (1 − β₁ᵗ), in float as libtorch applies them.</summary>
+    /// <summary>
+    /// β₁, 1 − β₁, β₂, 1 − β₂, λ, 1/√(1 − β₂ᵗ), ε and the step size lr / (1 − β₁ᵗ), in float. libtorch divides by
+    /// √(1 − β₂ᵗ); multiplying by its inverse saves one of the pass's two divisions, which bound its speed, and moves
+    /// the result by float rounding only.
+    /// </summary>
     readonly record struct Coefficients(float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float WeightDecay,
-        float SqrtCorrection2, float Epsilon, float StepSize);
+        float InverseSqrtCorrection2, float Epsilon, float StepSize);
 
     static unsafe void Pass(float* p, float* grad, float* m, float* v, long n, Coefficients k)
     {
@@ -78,7 +82,7 @@ public static class FusedAdam
             if (k.WeightDecay != 0) g += k.WeightDecay * pv;
             var mv = Vector.Load(m + i) * k.Beta1 + g * k.OneMinusBeta1;
             var vv = Vector.Load(v + i) * k.Beta2 + g * g * k.OneMinusBeta2;
-            var denominator = Vector.SquareRoot(vv) / k.SqrtCorrection2 + new Vector<float>(k.Epsilon);
+            var denominator = Vector.SquareRoot(vv) * k.InverseSqrtCorrection2 + new Vector<float>(k.Epsilon);
             (pv - k.StepSize * mv / denominator).Store(p + i);
             mv.Store(m + i);
             vv.Store(v + i);
@@ -89,7 +93,7 @@ public static class FusedAdam
             if (k.WeightDecay != 0) g += k.WeightDecay * p[i];
             m[i] = m[i] * k.Beta1 + g * k.OneMinusBeta1;
             v[i] = v[i] * k.Beta2 + g * g * k.OneMinusBeta2;
-            p[i] -= k.StepSize * m[i] / (MathF.Sqrt(v[i]) / k.SqrtCorrection2 + k.Epsilon);
+            p[i] -= k.StepSize * m[i] / (MathF.Sqrt(v[i]) * k.InverseSqrtCorrection2 + k.Epsilon);
         }
     }
 }
