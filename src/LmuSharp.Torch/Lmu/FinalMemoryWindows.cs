@@ -10,7 +10,7 @@ namespace LmuSharp.Torch;
 /// </code>
 /// Z and S depend on the data and the fixed H only, so <see cref="Features"/> computes them once per sample (Z by the
 /// same final-state product the forward pass takes, on x instead of u; S from H alone); <see cref="Forward"/> then costs one small
-/// product per sample instead of a [T × d] one. Features are [N, d·(inputSize + 1)] (Z and S, d-major), followed by
+/// product per sample instead of a [T × d] one. Features are [N, (inputSize + 1)·d] (Z's rows, one per input channel, then S), followed by
 /// x_T [N, inputSize] when the hidden cell reads the input.
 /// </summary>
 internal static class FinalMemoryWindows
@@ -47,7 +47,7 @@ internal static class FinalMemoryWindows
         var s = lengths is null                                                             // S = Σ_{k < length} H_k: [N, 1, d]
             ? operators.Impulse(time).sum(dim: 0).expand(n, 1, o.Order)
             : operators.Impulse(time).cumsum(dim: 0).index_select(0, lengths.to(ScalarType.Int64, x.device) - 1).unsqueeze(1);
-        var features = cat([z, s], 1).transpose(1, 2).flatten(1);
+        var features = cat([z, s], 1).flatten(1);
         if (o.InputToHidden) features = cat([features, TimeIndex.Last(x, lengths)], 1);
         return features.contiguous().MoveToOuterDisposeScope();
     }
@@ -63,7 +63,7 @@ internal static class FinalMemoryWindows
         var o = cell.Options;
         long n = features.shape[0], windowWidth = (long)o.Order * (o.InputSize + 1);
         using var masks = DropoutMasks.Draw(cell, n, features.dtype, features.device);
-        var m = cell.EncodeWindows(features.narrow(1, 0, windowWidth).view(n, o.Order, o.InputSize + 1), masks);
+        var m = cell.EncodeWindows(features.narrow(1, 0, windowWidth).view(n, o.InputSize + 1, o.Order), masks);
         var x = o.InputToHidden ? features.narrow(1, windowWidth, o.InputSize) : null;
         var (output, hidden, _) = cell.Hidden(m.flatten(1), x, null);
         return LmuState.MoveOut(output, new LmuState(m, hidden));

@@ -128,18 +128,18 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
     /// <code>
     /// M_T = Σ_t u_t H_{T−1−t} = W_x Z + b S,   Z = Σ_t x_t ⊗ H_{T−1−t},   S = Σ_t H_{T−1−t}
     /// </code>
-    /// with <paramref name="windows"/> [N, d, inputSize + 1] holding Z and, last, S. The input dropout mask scales x
-    /// (hence Z) per sequence, as in <see cref="EncodeInput"/>. Returns M_T [N, memoryD, d].
+    /// with <paramref name="windows"/> [N, inputSize + 1, d] holding Z's rows and, last, S (each row contiguous, so
+    /// every product below runs along d). The input dropout mask scales x (hence Z) per sequence, as in
+    /// <see cref="EncodeInput"/>. Returns M_T [N, memoryD, d].
     /// </summary>
     internal Tensor EncodeWindows(Tensor windows, DropoutMasks masks)
     {
         int inputs = Options.InputSize;
-        var z = masks.Input(windows.narrow(2, 0, inputs));
-        var m = inputs == 1                                            // W_x Z, [N, d, C]: with one input a broadcast product,
-            ? z * input_encoder.weight!.t()                            // whose weight gradient is a sum instead of a
-            : nn.functional.linear(z, input_encoder.weight!);          // matrix-vector product over a strided view
-        if (input_encoder.bias is { } b) m = m.addcmul(windows.narrow(2, inputs, 1), b, 1); // + b S
-        return m.transpose(1, 2);
+        var z = masks.InputWindows(windows.narrow(1, 0, inputs));                // [N, C, d]
+        var w = input_encoder.weight!;                                           // W_x [memoryD, C]
+        var m = inputs == 1 ? z * w : w.matmul(z);                               // W_x Z [N, memoryD, d]; one input: a broadcast product
+        if (input_encoder.bias is { } b) m = m.addcmul(windows.narrow(1, inputs, 1), b.unsqueeze(1), 1); // + b S
+        return m;
     }
 
     /// <summary>The hidden cell on [vec(M_t); x_t]: (o_t, h_t, c_t). Works on any leading shape for None/Linear.</summary>
