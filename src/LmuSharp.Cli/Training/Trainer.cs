@@ -53,6 +53,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         long parameters = model.parameters().Sum(p => p.numel());
         console.MarkupLine($"[bold]{task.Name}[/] · {config.Model} · {parameters:N0} parameters · {data.Train.Count:N0} train / {data.Validation.Count:N0} validation / {data.Test.Count:N0} test samples");
         var clock = Stopwatch.StartNew(); // the one-time precomputation counts as training time
+        _lastPlot.Restart();
         using var precomputed = Precompute(model, data);
         if (precomputed is not null) data = precomputed;
         Func<Tensor, Tensor> forward = precomputed is null ? model.forward : ((IPrecomputableInput)model).ForwardPrecomputed;
@@ -113,7 +114,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         if (better) Checkpoint.Save(Path.Combine(output, BestCheckpoint), config, progress, model, optimizer);
         SaveLast(progress, model, optimizer);
         WriteMetrics(history);
-        if (!_lastPlot.IsRunning || _lastPlot.Elapsed.TotalSeconds >= PlotInterval) Plot(history); // and once more when the run ends
+        if (_lastPlot.Elapsed.TotalSeconds >= PlotInterval) Plot(history); // and once more when the run ends
     }
 
     /// <summary>A run's progress as the library's (its history without the test figures).</summary>
@@ -158,8 +159,12 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     public static (double Loss, double Metric) Evaluate(ITask task, nn.Module<Tensor, Tensor> model, Split split, int batchSize) =>
         Fitting.Evaluate(model, task.Metric, new TensorDataset(split.Inputs, split.Targets), batchSize);
 
-    /// <summary>Seconds between redraws of the learning curves: drawing two PNGs costs more than a psMNIST epoch's evaluation.</summary>
-    const double PlotInterval = 5;
+    /// <summary>
+    /// Seconds from the start of training to the first drawing of the learning curves, and between redraws: the first
+    /// drawing (ScottPlot's start-up included) costs about half a second, a psMNIST epoch about a second, so short runs
+    /// draw once, at the end.
+    /// </summary>
+    const double PlotInterval = 30;
     readonly Stopwatch _lastPlot = new();
 
     void Plot(List<EpochMetrics> history)
