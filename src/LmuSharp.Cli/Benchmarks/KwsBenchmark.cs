@@ -70,7 +70,7 @@ static class KwsBenchmark
         };
         return new BenchTable(Name, "Keyword detector cost per 10 ms of audio, one core: frontend, model step (float vs int8), whole detector",
             $"the default `lmu train kws` model: {shape.Parameters:N0} parameters, 2 parallel LMU layers of {shape.MemoryD}×{shape.Order} memory and hidden {shape.Hidden}, " +
-            $"dense head to {shape.Classes}; 40 log-mel bands, 40 ms window, 20 ms hop (one model step per 20 ms); {(System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? "AVX-VNNI" : "scalar")} int8 dot products; single thread",
+            $"dense head to {shape.Classes}; 40 log-mel bands, {frontendOptions.WindowLength * 1000 / frontendOptions.SampleRate} ms window, {frontendOptions.FftSize}-point FFT, 20 ms hop (one model step per 20 ms); {(System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? "AVX-VNNI" : "scalar")} int8 dot products; single thread",
             [new("us_per_10ms", "µs / 10 ms", "F2"), new("us_per_10ms_fastest", "µs (fastest run)", "F2"), new("times_real_time", "× real time (fastest)", "N0"), new("macs_per_10ms", "MACs / 10 ms", "N0"), new("weight_bytes", "weight bytes", "N0")],
             rows, findings, "us_per_10ms", ChartLog: false);
     }

@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace LmuSharp.Cli.Tasks.Kws;
 
 /// <summary>
-/// Keyword spotting, 12 classes (Speech Commands protocol) on log-mel frames: 40 bands, 40 ms window, 20 ms hop,
+/// Keyword spotting, 12 classes (Speech Commands protocol) on log-mel frames: 40 bands, 30 ms window, 20 ms hop,
 /// 49 frames per 1 s clip. Reads a Speech Commands v2 folder (--data-dir); without one, synthesises the default
 /// corpus with espeak-ng once into the cache (held-out voices for validation and test).
 /// </summary>
