@@ -8,7 +8,7 @@ namespace LmuSharp.Cli.Data.Kws;
 /// variant file's "formant k freq height width" lines give formant k's frequency in percent of the base voice's;
 /// a derived voice multiplies every formant frequency by one vocal-tract factor times a small per-formant factor
 /// (as a longer or shorter vocal tract and a different mouth would). espeak-ng reads variants only from its data
-/// folder, so the derived files go into a private copy of that folder (the stock entries linked, not copied),
+/// folder, so the derived files go into a private copy of that folder (the stock entries, variants included, linked, not copied),
 /// passed to espeak-ng with --path; it is deleted on disposal. espeak-ng has no API for this, hence the files.
 /// </summary>
 sealed partial class EspeakVoices : IDisposable
@@ -29,6 +29,8 @@ sealed partial class EspeakVoices : IDisposable
         foreach (var entry in Directory.EnumerateFileSystemEntries(Path.Combine(_stock, "voices")).Where(e => Path.GetFileName(e) != "!v"))
             File.CreateSymbolicLink(Path.Combine(voices, Path.GetFileName(entry)), entry);
         _variants = Directory.CreateDirectory(Path.Combine(voices, "!v")).FullName;
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(_stock, "voices", "!v")))
+            File.CreateSymbolicLink(Path.Combine(_variants, Path.GetFileName(file)), file);
     }
 
     /// <summary>The folder to pass to espeak-ng's --path.</summary>
