@@ -8,33 +8,41 @@ namespace LmuSharp.Cli.Data.Kws;
 /// variant file's "formant k freq height width" lines give formant k's frequency in percent of the base voice's;
 /// a derived voice multiplies every formant frequency by one vocal-tract factor times a small per-formant factor
 /// (as a longer or shorter vocal tract and a different mouth would). espeak-ng reads variants only from its data
-/// folder, so the derived files go into a private copy of that folder (the stock entries, variants included, linked, not copied),
-/// passed to espeak-ng with --path; it is deleted on disposal. espeak-ng has no API for this, hence the files.
+/// folder, so the derived files go into private copies of that folder (the stock entries, variants included, linked, not copied),
+/// passed to espeak-ng with --path, and deleted on disposal. espeak-ng has no API for this, hence the files. It lists at most
+/// 349 voices of a folder (N_VOICES_LIST) and the stock ones take 232, so each copy takes <see cref="VoicesPerFolder"/> derived voices.
 /// </summary>
 sealed partial class EspeakVoices : IDisposable
 {
     const int Formants = 9; // espeak-ng's formants 0–8
-    readonly string _stock;
-    readonly string _variants;
+    /// <summary>Derived voices per private data folder.</summary>
+    public const int VoicesPerFolder = 64;
+    readonly string _stock = Espeak.DataFolder();
+    readonly string _root = Path.Combine(Path.GetTempPath(), $"lmu-espeak-{Environment.ProcessId}-{Guid.NewGuid():N}");
+    readonly List<string> _folders = [];
+    readonly Dictionary<string, string> _folderOf = [];
 
-    /// <summary>Makes the private data folder (empty of derived voices).</summary>
-    public EspeakVoices()
+    /// <summary>The folder to pass to espeak-ng's --path for a derived voice.</summary>
+    /// <param name="name">A name given to <see cref="Derive"/>.</param>
+    public string DataPathOf(string name) =>
+        _folderOf.TryGetValue(name, out var folder) ? folder : throw new ArgumentException($"no derived voice '{name}'.", nameof(name));
+
+    /// <summary>A new private data folder with the stock entries linked; returns its voice variant folder.</summary>
+    string NewFolder()
     {
-        _stock = Espeak.DataFolder();
-        DataPath = Path.Combine(Path.GetTempPath(), $"lmu-espeak-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        var data = Directory.CreateDirectory(Path.Combine(DataPath, "espeak-ng-data")).FullName;
+        var path = Path.Combine(_root, _folders.Count.ToString(CultureInfo.InvariantCulture));
+        _folders.Add(path);
+        var data = Directory.CreateDirectory(Path.Combine(path, "espeak-ng-data")).FullName;
         foreach (var entry in Directory.EnumerateFileSystemEntries(_stock).Where(e => Path.GetFileName(e) != "voices"))
             File.CreateSymbolicLink(Path.Combine(data, Path.GetFileName(entry)), entry);
         var voices = Directory.CreateDirectory(Path.Combine(data, "voices")).FullName;
         foreach (var entry in Directory.EnumerateFileSystemEntries(Path.Combine(_stock, "voices")).Where(e => Path.GetFileName(e) != "!v"))
             File.CreateSymbolicLink(Path.Combine(voices, Path.GetFileName(entry)), entry);
-        _variants = Directory.CreateDirectory(Path.Combine(voices, "!v")).FullName;
+        var variants = Directory.CreateDirectory(Path.Combine(voices, "!v")).FullName;
         foreach (var file in Directory.EnumerateFiles(Path.Combine(_stock, "voices", "!v")))
-            File.CreateSymbolicLink(Path.Combine(_variants, Path.GetFileName(file)), file);
+            File.CreateSymbolicLink(Path.Combine(variants, Path.GetFileName(file)), file);
+        return variants;
     }
-
-    /// <summary>The folder to pass to espeak-ng's --path.</summary>
-    public string DataPath { get; }
 
     /// <summary>Writes variant <paramref name="name"/>: stock variant <paramref name="baseVariant"/> with formant k's frequency × vocalTract × factors[k].</summary>
     /// <param name="name">The new variant's name (letters, digits, '-').</param>
@@ -61,7 +69,9 @@ sealed partial class EspeakVoices : IDisposable
         int nameLine = lines.FindIndex(l => l.TrimStart().StartsWith("name ", StringComparison.Ordinal));
         if (nameLine >= 0) lines[nameLine] = $"name {name}";
         else lines.Add($"name {name}");
-        File.WriteAllLines(Path.Combine(_variants, name), lines);
+        if (_folderOf.Count % VoicesPerFolder == 0) NewFolder();
+        _folderOf[name] = _folders[^1];
+        File.WriteAllLines(Path.Combine(_folders[^1], "espeak-ng-data", "voices", "!v", name), lines);
     }
 
     /// <summary>A percentage scaled, 0 (a formant switched off) kept.</summary>
@@ -70,9 +80,9 @@ sealed partial class EspeakVoices : IDisposable
     [GeneratedRegex(@"^\s*formant\s+(\d+)\s+(\d+)(.*)$")]
     private static partial Regex FormantLine();
 
-    /// <summary>Deletes the private data folder.</summary>
+    /// <summary>Deletes the private data folders.</summary>
     public void Dispose()
     {
-        try { Directory.Delete(DataPath, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { if (Directory.Exists(_root)) Directory.Delete(_root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

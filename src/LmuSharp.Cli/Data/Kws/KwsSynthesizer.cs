@@ -100,7 +100,7 @@ sealed class KwsSynthesizer(KwsSynthOptions options)
     {
         if (speaker.FormantFactors is not null && voices is null) throw new ArgumentException($"speaker {speaker.Id} has a derived voice: pass the voices.", nameof(voices));
         int rate = Math.Clamp(speaker.Rate + random.Next(-15, 16), 80, 400), pitch = Math.Clamp(speaker.Pitch + random.Next(-10, 11), 0, 99);
-        var speech = Trim(Espeak.Say(word, speaker.Voice, rate, pitch, Rate, speaker.FormantFactors is null ? null : voices!.DataPath));
+        var speech = Trim(Espeak.Say(word, speaker.Voice, rate, pitch, Rate, speaker.FormantFactors is null ? null : voices!.DataPathOf(speaker.VoiceVariant)));
         float peak = speech.Length == 0 ? 1 : speech.Max(Math.Abs);
         float gain = (float)(0.05 + 0.85 * random.NextDouble()) / Math.Max(peak, 1e-6f);
         for (int i = 0; i < speech.Length; i++) speech[i] *= gain;
