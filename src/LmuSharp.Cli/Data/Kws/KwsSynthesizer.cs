@@ -15,8 +15,8 @@ sealed record KwsSynthOptions
     public int UnknownWordsPerSpeaker { get; init; } = 8;
     /// <summary>Length of each _background_noise_ file.</summary>
     public int NoiseSeconds { get; init; } = 60;
-    /// <summary>Training speakers' formants move by a vocal-tract factor in [1 − p, 1 + p] (each formant by up to p/2 more); 0: the stock variants.</summary>
-    public double VoicePerturbation { get; init; } = 0.15;
+    /// <summary>Training speakers' formants move by a vocal-tract factor in [1 − p, 1 + p] (each formant by up to p/2 more); 0 (the default): the stock variants.</summary>
+    public double VoicePerturbation { get; init; }
 }
 
 /// <summary>A synthetic speaker: an espeak-ng accent and voice variant, with a base rate and pitch, and its formant factors when its voice is derived from the variant.</summary>
@@ -31,9 +31,10 @@ sealed record Speaker(string Id, string Accent, string Variant, int Rate, int Pi
 /// Writes a keyword corpus in the Speech Commands v2 layout with espeak-ng: speakers are (accent, variant, base
 /// rate, base pitch); every utterance jitters rate (±15 wpm), pitch (±10) and gain (peak 0.05–0.9), sits at a
 /// random offset in its 1 s clip and is mixed with a cut of generated noise at a random SNR (5–30 dB). The voice
-/// variants are split three ways, so the validation and test speakers use variants never heard in training; each
-/// training speaker's voice is moreover its variant with the formants moved (<see cref="KwsSynthOptions.VoicePerturbation"/>),
-/// so that training hears more vocal tracts than the training variants have; validation and test speakers use the stock variants.
+/// variants are split three ways, so the validation and test speakers use variants never heard in training. With
+/// <see cref="KwsSynthOptions.VoicePerturbation"/> &gt; 0 each training speaker's voice is its variant with the formants moved,
+/// so that training hears more vocal tracts than the training variants have (off by default: on held-out voices it did not
+/// help, docs/RESULTS.md); validation and test speakers always use the stock variants.
 /// Everything is drawn from the seed: the same options write the same corpus.
 /// </summary>
 sealed class KwsSynthesizer(KwsSynthOptions options)
