@@ -155,7 +155,7 @@ sealed class KwsSynthesizer(KwsSynthOptions options)
         LmuSharp.IO.AtomicFile.WriteAllText(Path.Combine(root, SpeechCommands.TestingList), List(2));
         var (train, validation, test) = VariantSplits();
         LmuSharp.IO.AtomicFile.WriteAllText(Path.Combine(root, "VOICES.txt"),
-            $"espeak-ng voice variants by split (accents: {string.Join(", ", Accents)}; training voices' formants moved by ±{options.VoicePerturbation:P0})\ntrain: {string.Join(" ", train)}\nvalidation: {string.Join(" ", validation)}\ntest: {string.Join(" ", test)}\n");
+            $"espeak-ng voice variants by split (accents: {string.Join(", ", Accents)}{(options.VoicePerturbation > 0 ? $"; training voices' formants moved by up to ±{options.VoicePerturbation:P0}" : "")})\ntrain: {string.Join(" ", train)}\nvalidation: {string.Join(" ", validation)}\ntest: {string.Join(" ", test)}\n");
     }
 
     /// <summary>A seed from a text, the same in every process (string.GetHashCode and HashCode are randomised per process): FNV-1a.</summary>
