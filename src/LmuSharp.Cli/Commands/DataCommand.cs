@@ -25,17 +25,24 @@ static class DataCommand
         var test = new Option<int>("--test-speakers") { Description = "Speakers in the test split (held-out voices).", DefaultValueFactory = _ => defaults.TestSpeakers };
         var repeats = new Option<int>("--repeats") { Description = "Times each speaker says each keyword.", DefaultValueFactory = _ => defaults.Repeats };
         var unknown = new Option<int>("--unknown-words") { Description = "Non-keyword words each speaker says.", DefaultValueFactory = _ => defaults.UnknownWordsPerSpeaker };
+        var perturbation = new Option<double>("--voice-perturbation")
+        {
+            Description = "Training speakers' formants move by a vocal-tract factor in [1 − p, 1 + p] (0: the stock espeak-ng variants).",
+            DefaultValueFactory = _ => defaults.VoicePerturbation,
+        };
         var command = new Command("kws-synth", "Synthesise a keyword-spotting corpus with espeak-ng in the Speech Commands v2 layout (held-out voices for validation and test).")
-            { dir, seed, train, validation, test, repeats, unknown };
+            { dir, seed, train, validation, test, repeats, unknown, perturbation };
         command.SetAction(parse =>
         {
             var options = new KwsSynthOptions
             {
                 Seed = parse.GetValue(seed), TrainSpeakers = parse.GetValue(train), ValidationSpeakers = parse.GetValue(validation),
                 TestSpeakers = parse.GetValue(test), Repeats = parse.GetValue(repeats), UnknownWordsPerSpeaker = parse.GetValue(unknown),
+                VoicePerturbation = parse.GetValue(perturbation),
             };
             Require(options.TrainSpeakers >= 1 && options.ValidationSpeakers >= 1 && options.TestSpeakers >= 1, "--train-speakers, --validation-speakers and --test-speakers must be ≥ 1");
             Require(options.Repeats >= 1, "--repeats must be ≥ 1");
+            Require(options.VoicePerturbation is >= 0 and < 0.5, "--voice-perturbation must lie in [0, 0.5)");
             Require(options.UnknownWordsPerSpeaker is >= 1 and <= 25, "--unknown-words must lie in [1, 25]");
             Synthesise(parse.GetValue(dir)!, options, AnsiConsole.Console);
             return 0;

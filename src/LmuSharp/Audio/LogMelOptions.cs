@@ -2,8 +2,8 @@ namespace LmuSharp.Audio;
 
 /// <summary>
 /// The log-mel frontend's settings. Defaults follow the keyword-spotting literature (Zhang et al. 2017,
-/// "Hello Edge"; MicroNet): 16 kHz audio, a 40 ms Hann window every 20 ms (49 frames per 1 s clip),
-/// a 1,024-point FFT, 40 triangular mel bands from 20 Hz to 7,600 Hz, then ln(energy + floor).
+/// "Hello Edge"; TensorFlow's speech_commands): 16 kHz audio, a 30 ms Hann window every 20 ms (49 frames per 1 s clip),
+/// a 512-point FFT, 40 triangular mel bands from 20 Hz to 7,600 Hz, then ln(energy + floor).
 /// </summary>
 /// <param name="SampleRate">Samples per second.</param>
 /// <param name="WindowLength">Samples per analysis window.</param>
@@ -13,7 +13,7 @@ namespace LmuSharp.Audio;
 /// <param name="LowHz">Lowest band edge.</param>
 /// <param name="HighHz">Highest band edge (≤ half the sample rate).</param>
 /// <param name="Floor">Added to each band energy before the logarithm.</param>
-public sealed record LogMelOptions(int SampleRate = 16_000, int WindowLength = 640, int Hop = 320, int FftSize = 1024,
+public sealed record LogMelOptions(int SampleRate = 16_000, int WindowLength = 480, int Hop = 320, int FftSize = 512,
     int Bands = 40, double LowHz = 20, double HighHz = 7_600, float Floor = 1e-6f)
 {
     /// <summary>The frames a clip of <paramref name="samples"/> samples gives: 1 + ⌊(samples − window) / hop⌋, or 0.</summary>

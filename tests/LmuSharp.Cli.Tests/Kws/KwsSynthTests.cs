@@ -4,7 +4,7 @@ namespace LmuSharp.Cli.Tests.Kws;
 
 public class KwsSynthTests
 {
-    static readonly KwsSynthOptions Tiny = new() { TrainSpeakers = 2, ValidationSpeakers = 1, TestSpeakers = 1, Repeats = 1, UnknownWordsPerSpeaker = 1, NoiseSeconds = 2 };
+    static readonly KwsSynthOptions Tiny = new() { TrainSpeakers = 2, ValidationSpeakers = 1, TestSpeakers = 1, Repeats = 1, UnknownWordsPerSpeaker = 1, NoiseSeconds = 2, VoicePerturbation = 0.1 };
 
     [Fact]
     public void Validation_and_test_voices_are_held_out_of_training()

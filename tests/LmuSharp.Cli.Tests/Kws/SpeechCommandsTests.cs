@@ -34,6 +34,20 @@ public class SpeechCommandsTests
     }
 
     [Fact]
+    public void A_larger_training_unknown_share_changes_the_training_split_only()
+    {
+        using var layout = new TinyLayout(speakersPerSplit: 10);
+        var protocol = SpeechCommands.Read(layout.Root, seed: 3);
+        var more = SpeechCommands.Read(layout.Root, seed: 3, trainingUnknownPercent: 15);
+        int unknown = Array.IndexOf(SpeechCommands.Labels, SpeechCommands.Unknown);
+        Assert.Equal(15, more.Train.Count(e => e.Label == unknown));     // 15% of 100 keyword clips, of the 20 there are
+        Assert.Equal(10, protocol.Train.Count(e => e.Label == unknown));
+        Assert.Equal(protocol.Train.Where(e => e.Label != unknown), more.Train.Where(e => e.Label != unknown));
+        Assert.Equal(protocol.Validation, more.Validation);
+        Assert.Equal(protocol.Test, more.Test);
+    }
+
+    [Fact]
     public void Clips_load_as_one_second_and_silence_as_a_scaled_noise_cut()
     {
         using var layout = new TinyLayout(speakersPerSplit: 1);

@@ -9,12 +9,32 @@ static class Espeak
 {
     public const string Program = "espeak-ng";
 
-    /// <summary>Says <paramref name="text"/> with a voice (accent+variant), rate in words per minute and pitch 0–99.</summary>
+    /// <summary>Says <paramref name="text"/> with a voice (accent+variant), rate in words per minute and pitch 0–99; <paramref name="dataPath"/>
+    /// is the folder holding the espeak-ng-data to use (--path), null for the installed one.</summary>
     /// <exception cref="UserError">espeak-ng is missing or fails.</exception>
-    public static float[] Say(string text, string voice, int rate, int pitch, int sampleRate)
+    public static float[] Say(string text, string voice, int rate, int pitch, int sampleRate, string? dataPath = null)
+    {
+        string[] arguments = ["-v", voice, "-s", rate.ToString(), "-p", pitch.ToString(), "--stdout", text];
+        var (output, exitCode, stderr) = Run(dataPath is null ? arguments : [$"--path={dataPath}", .. arguments]);
+        if (exitCode != 0) throw new UserError($"{Program} -v {voice} failed (exit {exitCode}): {stderr.Trim()}");
+        return Resample(ParsePcm16(output, out int rateIn), rateIn, sampleRate);
+    }
+
+    /// <summary>The installed espeak-ng-data folder, from `espeak-ng --version` ("… Data at: /path").</summary>
+    public static string DataFolder()
+    {
+        var (output, _, _) = Run(["--version"]);
+        var text = System.Text.Encoding.UTF8.GetString(output);
+        int at = text.IndexOf("Data at:", StringComparison.Ordinal);
+        var folder = at < 0 ? "" : text[(at + "Data at:".Length)..].Trim();
+        if (!Directory.Exists(folder)) throw new UserError($"{Program} --version names no data folder that exists (got: {text.Trim()}).");
+        return folder;
+    }
+
+    static (byte[] Output, int ExitCode, string Stderr) Run(IEnumerable<string> arguments)
     {
         var info = new ProcessStartInfo(Program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-v", voice, "-s", rate.ToString(), "-p", pitch.ToString(), "--stdout", text }) info.ArgumentList.Add(a);
+        foreach (var a in arguments) info.ArgumentList.Add(a);
         Process process;
         try { process = Process.Start(info)!; }
         catch (System.ComponentModel.Win32Exception)
@@ -23,12 +43,11 @@ static class Espeak
         }
         using (process)
         {
-            using var wav = new MemoryStream();
+            using var output = new MemoryStream();
             var stderr = process.StandardError.ReadToEndAsync();
-            process.StandardOutput.BaseStream.CopyTo(wav);
+            process.StandardOutput.BaseStream.CopyTo(output);
             process.WaitForExit();
-            if (process.ExitCode != 0) throw new UserError($"{Program} -v {voice} failed (exit {process.ExitCode}): {stderr.Result.Trim()}");
-            return Resample(ParsePcm16(wav.ToArray(), out int rateIn), rateIn, sampleRate);
+            return (output.ToArray(), process.ExitCode, stderr.Result);
         }
     }
 

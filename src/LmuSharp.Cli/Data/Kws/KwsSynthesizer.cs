@@ -15,19 +15,26 @@ sealed record KwsSynthOptions
     public int UnknownWordsPerSpeaker { get; init; } = 8;
     /// <summary>Length of each _background_noise_ file.</summary>
     public int NoiseSeconds { get; init; } = 60;
+    /// <summary>Training speakers' formants move by a vocal-tract factor in [1 − p, 1 + p] (each formant by up to p/2 more); 0 (the default): the stock variants.</summary>
+    public double VoicePerturbation { get; init; }
 }
 
-/// <summary>A synthetic speaker: an espeak-ng accent and voice variant, with a base rate and pitch.</summary>
-sealed record Speaker(string Id, string Accent, string Variant, int Rate, int Pitch)
+/// <summary>A synthetic speaker: an espeak-ng accent and voice variant, with a base rate and pitch, and its formant factors when its voice is derived from the variant.</summary>
+sealed record Speaker(string Id, string Accent, string Variant, int Rate, int Pitch, double VocalTract = 1, double[]? FormantFactors = null)
 {
-    public string Voice => $"{Accent}+{Variant}";
+    /// <summary>The espeak-ng variant it speaks with: the stock one, or the one derived for it (<see cref="EspeakVoices"/>).</summary>
+    public string VoiceVariant => FormantFactors is null ? Variant : $"lmu-{Id}";
+    public string Voice => $"{Accent}+{VoiceVariant}";
 }
 
 /// <summary>
 /// Writes a keyword corpus in the Speech Commands v2 layout with espeak-ng: speakers are (accent, variant, base
 /// rate, base pitch); every utterance jitters rate (±15 wpm), pitch (±10) and gain (peak 0.05–0.9), sits at a
 /// random offset in its 1 s clip and is mixed with a cut of generated noise at a random SNR (5–30 dB). The voice
-/// variants are split three ways, so the validation and test speakers use variants never heard in training.
+/// variants are split three ways, so the validation and test speakers use variants never heard in training. With
+/// <see cref="KwsSynthOptions.VoicePerturbation"/> &gt; 0 each training speaker's voice is its variant with the formants moved,
+/// so that training hears more vocal tracts than the training variants have (off by default: on held-out voices it did not
+/// help, docs/RESULTS.md); validation and test speakers always use the stock variants.
 /// Everything is drawn from the seed: the same options write the same corpus.
 /// </summary>
 sealed class KwsSynthesizer(KwsSynthOptions options)
@@ -70,19 +77,31 @@ sealed class KwsSynthesizer(KwsSynthOptions options)
         var pool = split switch { 0 => train, 1 => validation, _ => test };
         int count = split switch { 0 => options.TrainSpeakers, 1 => options.ValidationSpeakers, _ => options.TestSpeakers };
         var random = new Random(StableSeed($"{options.Seed}/speakers/{split}"));
-        return Enumerable.Range(0, count).Select(i => new Speaker($"{split}{i:x3}{random.Next(0x10000):x4}",
+        var speakers = Enumerable.Range(0, count).Select(i => new Speaker($"{split}{i:x3}{random.Next(0x10000):x4}",
             Accents[random.Next(Accents.Count)], pool[i % pool.Length], random.Next(130, 201), random.Next(25, 76))).ToArray();
+        return split == 0 && options.VoicePerturbation > 0 ? speakers.Select(Perturbed).ToArray() : speakers;
+    }
+
+    /// <summary>The speaker with formant factors drawn from its own seed (so the other splits and fields do not change with the option).</summary>
+    Speaker Perturbed(Speaker speaker)
+    {
+        var random = new Random(StableSeed($"{options.Seed}/{speaker.Id}/voice"));
+        double p = options.VoicePerturbation;
+        double Uniform(double half) => 1 + half * (2 * random.NextDouble() - 1);
+        return speaker with { VocalTract = Uniform(p), FormantFactors = Enumerable.Range(0, 9).Select(_ => Uniform(p / 2)).ToArray() };
     }
 
     /// <summary>The generated background noises, one per kind, as written to _background_noise_.</summary>
     public IReadOnlyList<(string Name, float[] Samples)> Noises() =>
         NoiseGenerator.Kinds.Select((kind, k) => ($"{kind}_noise", NoiseGenerator.Make(kind, options.NoiseSeconds * Rate, Rate, new Random(options.Seed * 31 + k)))).ToArray();
 
-    /// <summary>One utterance of a word by a speaker, trimmed of the synthesiser's leading and trailing silence, with rate, pitch and gain jitter.</summary>
-    public static float[] Utter(string word, Speaker speaker, Random random)
+    /// <summary>One utterance of a word by a speaker, trimmed of the synthesiser's leading and trailing silence, with rate, pitch and gain jitter;
+    /// <paramref name="voices"/> holds the derived voices, needed for a speaker with formant factors.</summary>
+    public static float[] Utter(string word, Speaker speaker, Random random, EspeakVoices? voices = null)
     {
+        if (speaker.FormantFactors is not null && voices is null) throw new ArgumentException($"speaker {speaker.Id} has a derived voice: pass the voices.", nameof(voices));
         int rate = Math.Clamp(speaker.Rate + random.Next(-15, 16), 80, 400), pitch = Math.Clamp(speaker.Pitch + random.Next(-10, 11), 0, 99);
-        var speech = Trim(Espeak.Say(word, speaker.Voice, rate, pitch, Rate));
+        var speech = Trim(Espeak.Say(word, speaker.Voice, rate, pitch, Rate, speaker.FormantFactors is null ? null : voices!.DataPathOf(speaker.VoiceVariant)));
         float peak = speech.Length == 0 ? 1 : speech.Max(Math.Abs);
         float gain = (float)(0.05 + 0.85 * random.NextDouble()) / Math.Max(peak, 1e-6f);
         for (int i = 0; i < speech.Length; i++) speech[i] *= gain;
@@ -116,11 +135,14 @@ sealed class KwsSynthesizer(KwsSynthOptions options)
                     for (int take = 0; take < options.Repeats; take++) jobs.Add((speaker, split, word, take));
                 foreach (var word in UnknownWords.OrderBy(_ => random.Next()).Take(options.UnknownWordsPerSpeaker)) jobs.Add((speaker, split, word, 0));
             }
+        using var voices = new EspeakVoices();
+        foreach (var speaker in jobs.Select(j => j.Speaker).Distinct().Where(s => s.FormantFactors is not null))
+            voices.Derive(speaker.VoiceVariant, speaker.Variant, speaker.VocalTract, speaker.FormantFactors!);
         int done = 0;
         Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
         {
             var random = new Random(StableSeed($"{options.Seed}/{job.Speaker.Id}/{job.Word}/{job.Take}"));
-            var speech = Utter(job.Word, job.Speaker, random);
+            var speech = Utter(job.Word, job.Speaker, random, voices);
             var clip = new float[SpeechCommands.ClipSamples];
             var used = speech.AsSpan(0, Math.Min(speech.Length, clip.Length));
             used.CopyTo(clip.AsSpan(random.Next(clip.Length - used.Length + 1)));
@@ -133,7 +155,7 @@ sealed class KwsSynthesizer(KwsSynthOptions options)
         LmuSharp.IO.AtomicFile.WriteAllText(Path.Combine(root, SpeechCommands.TestingList), List(2));
         var (train, validation, test) = VariantSplits();
         LmuSharp.IO.AtomicFile.WriteAllText(Path.Combine(root, "VOICES.txt"),
-            $"espeak-ng voice variants by split (accents: {string.Join(", ", Accents)})\ntrain: {string.Join(" ", train)}\nvalidation: {string.Join(" ", validation)}\ntest: {string.Join(" ", test)}\n");
+            $"espeak-ng voice variants by split (accents: {string.Join(", ", Accents)}{(options.VoicePerturbation > 0 ? $"; training voices' formants moved by up to ±{options.VoicePerturbation:P0}" : "")})\ntrain: {string.Join(" ", train)}\nvalidation: {string.Join(" ", validation)}\ntest: {string.Join(" ", test)}\n");
     }
 
     /// <summary>A seed from a text, the same in every process (string.GetHashCode and HashCode are randomised per process): FNV-1a.</summary>

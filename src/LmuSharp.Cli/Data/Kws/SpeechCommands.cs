@@ -41,8 +41,10 @@ static class SpeechCommands
     /// <param name="seed">Seeds the _unknown_ sub-sampling and the _silence_ cuts.</param>
     /// <param name="silencePercent">_silence_ examples per split, as a percentage of its keyword clips.</param>
     /// <param name="unknownPercent">_unknown_ examples per split, as a percentage of its keyword clips.</param>
+    /// <param name="trainingUnknownPercent">The same for the training split alone (default: <paramref name="unknownPercent"/>); the
+    /// validation and test splits do not depend on it.</param>
     /// <exception cref="UserError">A folder, list or class is missing or empty.</exception>
-    public static KwsSplits Read(string root, int seed = 59185, double silencePercent = 10, double unknownPercent = 10)
+    public static KwsSplits Read(string root, int seed = 59185, double silencePercent = 10, double unknownPercent = 10, double? trainingUnknownPercent = null)
     {
         if (!Directory.Exists(root)) throw new UserError($"--data-dir: '{root}' is not a folder (expected the Speech Commands v2 layout; `lmu data kws-synth <dir>` writes one).");
         var validation = ReadList(root, ValidationList);
@@ -73,7 +75,7 @@ static class SpeechCommands
         {
             if (known[s].Count == 0) throw new UserError($"{root}: the {names[s]} split holds no keyword clips (check {ValidationList} and {TestingList}).");
             int silence = (int)Math.Ceiling(known[s].Count * silencePercent / 100);
-            int unknowns = (int)Math.Ceiling(known[s].Count * unknownPercent / 100);
+            int unknowns = (int)Math.Ceiling(known[s].Count * (s == 0 ? trainingUnknownPercent ?? unknownPercent : unknownPercent) / 100);
             var pool = unknown[s].ToArray();
             random.Shuffle(pool);
             if (unknowns > 0 && pool.Length == 0) throw new UserError($"{root}: the {names[s]} split has no clips of non-keyword words for the class {Unknown}.");

@@ -9,8 +9,10 @@ namespace LmuSharp.Runtime;
 /// quantised to int8 with one scale s_x (q(x) = clamp(round(x / s_x), −127, 127), half to even), the dot products
 /// exact in int32. The weights are stored in blocks of 8 outputs × 4 inputs (32 bytes), so that with AVX-VNNI one
 /// vpdpbusd adds 4 products to each of 8 output sums: the 4 input bytes broadcast, no horizontal sums. vpdpbusd
-/// multiplies unsigned by signed bytes, so inputs are offset by +128 and 128 · Σ_i q_oi is subtracted. Without
-/// AVX-VNNI a scalar loop computes the same integers. (Hand-written: TensorPrimitives has no int8 dot product.)
+/// multiplies unsigned by signed bytes, so inputs are offset by +128 and 128 · Σ_i q_oi is subtracted. Four output
+/// blocks run together, so each broadcast feeds four independent sums (one chain of dependent vpdpbusd would wait
+/// on its latency at every input quad). Without AVX-VNNI a scalar loop computes the same integers.
+/// (Hand-written: TensorPrimitives has no int8 dot product.)
 /// </summary>
 internal sealed class Int8Linear
 {
@@ -94,16 +96,30 @@ internal sealed class Int8Linear
         {
             var words = MemoryMarshal.Cast<byte, int>(quantised[..PaddedInput]);
             var weights = MemoryMarshal.Cast<sbyte, Vector256<sbyte>>(_weight.AsSpan());
-            for (int b = 0; b < blocks; b++)
+            int b = 0;
+            for (; b + 4 <= blocks; b += 4)
+            {
+                Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
+                int w = b * quads;
+                for (int q = 0; q < quads; q++)
+                {
+                    var x = Vector256.Create(words[q]).AsByte();
+                    s0 = AvxVnni.MultiplyWideningAndAdd(s0, x, weights[w + q]);
+                    s1 = AvxVnni.MultiplyWideningAndAdd(s1, x, weights[w + quads + q]);
+                    s2 = AvxVnni.MultiplyWideningAndAdd(s2, x, weights[w + 2 * quads + q]);
+                    s3 = AvxVnni.MultiplyWideningAndAdd(s3, x, weights[w + 3 * quads + q]);
+                }
+                Store(b, s0, y);
+                Store(b + 1, s1, y);
+                Store(b + 2, s2, y);
+                Store(b + 3, s3, y);
+            }
+            for (; b < blocks; b++)
             {
                 var sum = Vector256<int>.Zero;
                 for (int q = 0; q < quads; q++)
                     sum = AvxVnni.MultiplyWideningAndAdd(sum, Vector256.Create(words[q]).AsByte(), weights[b * quads + q]);
-                int o = b * Block;
-                var value = Vector256.ConvertToSingle(sum - Vector256.Create(_offset.AsSpan(o, Block))) * Vector256.Create(_outputScale.AsSpan(o, Block))
-                    + Vector256.Create(_bias.AsSpan(o, Block));
-                if (o + Block <= OutputSize) value.CopyTo(y.Slice(o, Block));
-                else for (int k = 0; o + k < OutputSize; k++) y[o + k] = value[k];
+                Store(b, sum, y);
             }
             return;
         }
@@ -117,5 +133,15 @@ internal sealed class Int8Linear
             }
         }
         for (int o = 0; o < OutputSize; o++) y[o] = (_sums[o] - _offset[o]) * _outputScale[o] + _bias[o];
+    }
+
+    /// <summary>y = s_x s_o (sum − offset) + b for output block <paramref name="block"/> (the outputs past OutputSize dropped).</summary>
+    void Store(int block, Vector256<int> sum, Span<float> y)
+    {
+        int o = block * Block;
+        var value = Vector256.ConvertToSingle(sum - Vector256.Create(_offset.AsSpan(o, Block))) * Vector256.Create(_outputScale.AsSpan(o, Block))
+            + Vector256.Create(_bias.AsSpan(o, Block));
+        if (o + Block <= OutputSize) value.CopyTo(y.Slice(o, Block));
+        else for (int k = 0; o + k < OutputSize; k++) y[o + k] = value[k];
     }
 }
