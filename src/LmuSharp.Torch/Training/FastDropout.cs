@@ -6,8 +6,8 @@ namespace LmuSharp.Torch.Training;
 
 /// <summary>
 /// Inverted dropout, as <c>nn.Dropout(p)</c>: in training each element is zeroed with probability p and the others
-/// are scaled by 1/(1 − p); in evaluation the input passes unchanged. On CPU the mask comes from a xoshiro256**
-/// generator written here, seeded on every call from TorchSharp's generator (so <c>torch.manual_seed</c> still makes
+/// are scaled by 1/(1 − p); in evaluation the input passes unchanged. On CPU the mask comes from four xoshiro256**
+/// generators written here (side by side in vector lanes), seeded on every call from TorchSharp's generator (so <c>torch.manual_seed</c> still makes
 /// runs repeatable), because libtorch draws each CPU random number with a Mersenne Twister at several nanoseconds
 /// apiece: the masks of a [100 × 468] layer cost more than its matrix product. On other devices it is
 /// <c>nn.functional.dropout</c>.
