@@ -75,6 +75,7 @@ public class LongTwoBTaskTests
         using var data = task.Load(config, null, _ => { });
         var (x, y) = (data.Train.Inputs, data.Train.Targets);
         var parameters = model.parameters().ToArray();
+        using var grad = torch.enable_grad(); // whatever an earlier test on this thread left
 
         var batchLogits = model.forward(x);
         var batchGrads = torch.autograd.grad([torch.nn.functional.cross_entropy(batchLogits, y, reduction: torch.nn.Reduction.Sum)], parameters);

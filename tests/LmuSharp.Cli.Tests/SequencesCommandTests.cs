@@ -111,8 +111,9 @@ public class SequencesCommandTests
         // The torch model on the whole batch, standardised and zero-padded at the start to the longest, as in training.
         var (inputs, _) = SequencePadding.Pad(sequences.Select(s => (IReadOnlyList<float[]>)s.Select(r => scaling.Normalized(r)).ToList()).ToList(), 2, alignEnd: true);
         model.eval();
-        using var noGrad = torch.no_grad();
-        var expected = torch.nn.functional.softmax(model.forward(inputs), 1).data<float>().ToArray();
+        float[] expected;
+        using (torch.no_grad()) // a block, not to the method's end: after the await below the method runs on another
+            expected = torch.nn.functional.softmax(model.forward(inputs), 1).data<float>().ToArray(); // thread, and grad mode is per thread
         int decided = 0;
         for (int n = 0; n < sequences.Count; n++)
         {
