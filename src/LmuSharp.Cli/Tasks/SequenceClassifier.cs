@@ -59,6 +59,15 @@ sealed class SequenceClassifier : nn.Module<Tensor, Tensor>, IExportable, IPreco
     /// <summary>The classifier on precomputed features: equals <see cref="forward"/> on the input they came from.</summary>
     public Tensor ForwardPrecomputed(Tensor features) => Head(lmu.ForwardPrecomputed(features).Output);
 
+    /// <summary>
+    /// The training loss on precomputed features: with a dense layer and the cross-entropy of <see cref="Metric.Accuracy"/>,
+    /// <see cref="LmuClassifierLoss"/> (one autograd node on CPU), else the metric's loss of <see cref="ForwardPrecomputed"/>.
+    /// </summary>
+    public Tensor LossPrecomputed(Tensor features, Tensor targets, Metric metric) =>
+        dense is not null && ReferenceEquals(metric, Metric.Accuracy)
+            ? LmuClassifierLoss.CrossEntropy(lmu, features, memory_dropout, dense, dropout, classifier, targets)
+            : metric.Loss(ForwardPrecomputed(features), targets);
+
     /// <summary>The LMU layer.</summary>
     public Lmu Layer => lmu;
 

@@ -57,6 +57,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         using var precomputed = Precompute(model, data);
         if (precomputed is not null) data = precomputed;
         Func<Tensor, Tensor> forward = precomputed is null ? model.forward : ((IPrecomputableInput)model).ForwardPrecomputed;
+        var loss = BatchLoss(model, precomputed is not null, task.Metric);
         double precomputeSeconds = clock.Elapsed.TotalSeconds;
         AtomicFile.WriteAllText(Path.Combine(output, "config.json"), JsonSerializer.Serialize(config, JsonOptions.Indented));
 
@@ -82,7 +83,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
                 };
                 var split = (Split s) => new TensorDataset(s.Inputs, s.Targets);
                 var start = ToFit(progress) with { Elapsed = progress.Elapsed + precomputeSeconds };
-                fit = model.Fit(split(data.Train), split(data.Validation), options, optimizer, start, forward);
+                fit = model.Fit(split(data.Train), split(data.Validation), options, optimizer, start, forward, loss);
             });
         progress = FromFit(fit.Progress, history);
         if (history.Count > 0) Plot(history); // the curves as they end, however recently they were drawn
@@ -151,9 +152,16 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         return precomputed;
     }
 
+    /// <summary>
+    /// The training loss of a batch: on precomputed rows the model's <see cref="IPrecomputableInput.LossPrecomputed"/>
+    /// (which may fuse forward and loss), else the metric's loss of <c>forward</c>.
+    /// </summary>
+    public static Func<Tensor, Tensor, Tensor> BatchLoss(nn.Module<Tensor, Tensor> model, bool precomputed, Metric metric) =>
+        precomputed ? (x, y) => ((IPrecomputableInput)model).LossPrecomputed(x, y, metric) : (x, y) => metric.Loss(model.forward(x), y);
+
     /// <summary>One optimiser step on a batch with the task's loss (the library's step); the loss, in the caller's dispose scope.</summary>
-    public static Tensor Step(Func<Tensor, Tensor> forward, TorchSharp.Modules.OptimizerHelper optimizer, Metric metric, Tensor x, Tensor y) =>
-        Fitting.Step(forward, optimizer, metric.Loss, x, y);
+    public static Tensor Step(Func<Tensor, Tensor, Tensor> batchLoss, TorchSharp.Modules.OptimizerHelper optimizer, Tensor x, Tensor y) =>
+        Fitting.Step(batchLoss, optimizer, x, y);
 
     /// <summary>Mean loss and metric of a model over a split, in evaluation mode.</summary>
     public static (double Loss, double Metric) Evaluate(ITask task, nn.Module<Tensor, Tensor> model, Split split, int batchSize) =>

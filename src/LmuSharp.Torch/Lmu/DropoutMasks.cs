@@ -29,6 +29,8 @@ internal sealed class DropoutMasks : IDisposable
     }
 
     public Tensor Input(Tensor x) => Apply(x, _input);
+    /// <summary>The input mask [N, inputSize], or null (evaluation, no dropout).</summary>
+    public Tensor? InputMask => _input;
     /// <summary>The input mask on per-channel rows [N, inputSize, d] (window sums of x, one row per input channel).</summary>
     public Tensor InputWindows(Tensor z) => _input is null ? z : z * _input.unsqueeze(2);
     public Tensor Hidden(Tensor h) => Apply(h, _hidden);

@@ -84,6 +84,9 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
     /// <summary>The element type of the cell's parameters; inputs must match it.</summary>
     public ScalarType ParameterType => input_encoder.weight!.dtype;
 
+    /// <summary>The input encoder's W_x [memoryD, inputSize] and b [memoryD] (null without useBias), for fused kernels.</summary>
+    internal (Tensor Weight, Tensor? Bias) InputEncoder => (input_encoder.weight!, input_encoder.bias);
+
     /// <summary>The discretised (Ā [order, order], B̄ [order]) in the parameters' dtype and device, differentiable when trained.</summary>
     public (Tensor ABar, Tensor BBar) DiscreteMatrices() => Operators().Matrices();
 

@@ -25,8 +25,12 @@ public static class Fitting
     /// What runs a batch of the splits' rows (null: <c>model.forward</c>); with splits that hold a fixed first stage's
     /// output, computed once (<see cref="IPrecomputableInput.Precompute"/>), its <see cref="IPrecomputableInput.ForwardPrecomputed"/>.
     /// </param>
+    /// <param name="loss">
+    /// The training loss of a batch of the splits' rows and targets (null: the metric's loss of <paramref name="forward"/>'s
+    /// output); e.g. <see cref="IPrecomputableInput.LossPrecomputed"/>, which may fuse the two.
+    /// </param>
     public static FitResult Fit(this nn.Module<Tensor, Tensor> model, TensorDataset train, TensorDataset? validation, FitOptions options,
-        OptimizerHelper? optimizer = null, FitProgress? resumeFrom = null, Func<Tensor, Tensor>? forward = null)
+        OptimizerHelper? optimizer = null, FitProgress? resumeFrom = null, Func<Tensor, Tensor>? forward = null, Func<Tensor, Tensor, Tensor>? loss = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -34,17 +38,19 @@ public static class Fitting
         if (train.Count == 0) throw new ArgumentException("the training split is empty.", nameof(train));
         bool owned = optimizer is null;
         optimizer ??= options.Optimizer(model.parameters(), options.LearningRate);
-        try { return Run(model, forward ?? model.forward, optimizer, train, validation, options, resumeFrom ?? FitProgress.Start); }
+        forward ??= model.forward;
+        loss ??= (x, y) => options.Metric.Loss(forward(x), y);
+        try { return Run(model, forward, loss, optimizer, train, validation, options, resumeFrom ?? FitProgress.Start); }
         finally { if (owned) ((IDisposable)optimizer).Dispose(); }
     }
 
-    static FitResult Run(nn.Module model, Func<Tensor, Tensor> forward, OptimizerHelper optimizer, TensorDataset train, TensorDataset? validation, FitOptions options, FitProgress progress)
+    static FitResult Run(nn.Module model, Func<Tensor, Tensor> forward, Func<Tensor, Tensor, Tensor> loss, OptimizerHelper optimizer, TensorDataset train, TensorDataset? validation, FitOptions options, FitProgress progress)
     {
         var clock = Stopwatch.StartNew();
         double prior = progress.Elapsed;
         while (!options.IsFinished(progress))
         {
-            progress = TrainEpoch(model, forward, optimizer, train, options, progress);
+            progress = TrainEpoch(model, loss, optimizer, train, options, progress);
             if (options.Cancellation.IsCancellationRequested)
                 return new FitResult(progress with { Elapsed = prior + clock.Elapsed.TotalSeconds }, Interrupted: true, EarlyStopped: false);
             progress = EndEpoch(model, forward, validation, options, progress, prior + clock.Elapsed.TotalSeconds);
@@ -53,7 +59,7 @@ public static class Fitting
     }
 
     /// <summary>Trains from the saved position to the end of the epoch, or until cancelled (then after the current batch).</summary>
-    static FitProgress TrainEpoch(nn.Module model, Func<Tensor, Tensor> forward, OptimizerHelper optimizer, TensorDataset train, FitOptions options, FitProgress progress)
+    static FitProgress TrainEpoch(nn.Module model, Func<Tensor, Tensor, Tensor> loss, OptimizerHelper optimizer, TensorDataset train, FitOptions options, FitProgress progress)
     {
         model.train();
         foreach (var group in optimizer.ParamGroups) group.LearningRate = options.LearningRateAt(progress.Epoch);
@@ -68,7 +74,7 @@ public static class Fitting
             {
                 long start = (long)b * options.BatchSize;
                 var index = order.narrow(0, start, Math.Min(options.BatchSize, train.Count - start));
-                lossSum += Step(forward, optimizer, options.Metric.Loss, train.Inputs.index_select(0, index), train.Targets.index_select(0, index), options.ClipGradNorm).item<float>();
+                lossSum += Step(loss, optimizer, train.Inputs.index_select(0, index), train.Targets.index_select(0, index), options.ClipGradNorm).item<float>();
                 samples += index.shape[0];
             }
             options.OnBatch?.Invoke(new FitBatch(progress.Epoch, b + 1, batches, lossSum / (b + 1), samples / clock.Elapsed.TotalSeconds));
@@ -105,10 +111,19 @@ public static class Fitting
     /// <param name="x">The batch's inputs.</param>
     /// <param name="y">The batch's targets.</param>
     /// <param name="clipGradNorm">Clip the gradients' global L2 norm to this (0: no clipping).</param>
-    public static Tensor Step(Func<Tensor, Tensor> forward, OptimizerHelper optimizer, Func<Tensor, Tensor, Tensor> loss, Tensor x, Tensor y, double clipGradNorm = 0)
+    public static Tensor Step(Func<Tensor, Tensor> forward, OptimizerHelper optimizer, Func<Tensor, Tensor, Tensor> loss, Tensor x, Tensor y, double clipGradNorm = 0) =>
+        Step((inputs, targets) => loss(forward(inputs), targets), optimizer, x, y, clipGradNorm);
+
+    /// <summary>As <see cref="Step(Func{Tensor, Tensor}, OptimizerHelper, Func{Tensor, Tensor, Tensor}, Tensor, Tensor, double)"/> with the batch's loss computed by <paramref name="batchLoss"/>.</summary>
+    /// <param name="batchLoss">(inputs, targets) → scalar loss, the forward pass included.</param>
+    /// <param name="optimizer">The optimiser over the model's parameters.</param>
+    /// <param name="x">The batch's inputs.</param>
+    /// <param name="y">The batch's targets.</param>
+    /// <param name="clipGradNorm">Clip the gradients' global L2 norm to this (0: no clipping).</param>
+    public static Tensor Step(Func<Tensor, Tensor, Tensor> batchLoss, OptimizerHelper optimizer, Tensor x, Tensor y, double clipGradNorm = 0)
     {
         foreach (var p in optimizer.parameters()) p.grad = null;
-        var value = loss(forward(x), y);
+        var value = batchLoss(x, y);
         value.backward();
         if (clipGradNorm > 0) nn.utils.clip_grad_norm_(optimizer.parameters(), clipGradNorm);
         if (optimizer is Adam adam) adam.FusedStep();

@@ -21,4 +21,13 @@ public interface IPrecomputableInput
     /// <summary>The rest of the model: <c>ForwardPrecomputed(Precompute(x))</c> equals <c>forward(x)</c> up to rounding, gradients included.</summary>
     /// <param name="features">[N, F] rows of <see cref="Precompute"/>'s output.</param>
     Tensor ForwardPrecomputed(Tensor features);
+
+    /// <summary>
+    /// The training loss of a batch of <see cref="Precompute"/>'s rows: <c>metric.Loss(ForwardPrecomputed(features), targets)</c>,
+    /// which a model may compute in fewer steps (e.g. <see cref="LmuClassifierLoss"/>), with the same value and gradients.
+    /// </summary>
+    /// <param name="features">[N, F] rows of <see cref="Precompute"/>'s output.</param>
+    /// <param name="targets">The batch's targets.</param>
+    /// <param name="metric">The metric whose loss is asked for.</param>
+    Tensor LossPrecomputed(Tensor features, Tensor targets, Metric metric) => metric.Loss(ForwardPrecomputed(features), targets);
 }

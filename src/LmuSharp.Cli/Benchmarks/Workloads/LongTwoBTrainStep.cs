@@ -36,7 +36,7 @@ public sealed class LongTwoBTrainStep : IWorkload
     public void Step()
     {
         using var scope = NewDisposeScope();
-        Trainer.Step(_model.forward, _adam, _metric, _data.Train.Inputs, _data.Train.Targets); // the trainer's own step
+        Trainer.Step(Trainer.BatchLoss(_model, precomputed: false, _metric), _adam, _data.Train.Inputs, _data.Train.Targets); // the trainer's own step
     }
 
     /// <summary>Frees the model, the optimiser and the data.</summary>

@@ -43,10 +43,11 @@ public sealed class PsMnistEpoch : IWorkload
     public void Step()
     {
         using var scope = NewDisposeScope();
-        var (inputs, forward) = _model is IPrecomputableInput { CanPrecompute: true } fixedStage
-            ? (fixedStage.Precompute(_pixels), (Func<Tensor, Tensor>)fixedStage.ForwardPrecomputed)
-            : (_pixels, _model.forward);
-        _model.Fit(new LmuSharp.Torch.Training.TensorDataset(inputs, _labels), validation: null, _epoch, _adam, forward: forward); // the data stay owned here
+        var fixedStage = _model as IPrecomputableInput;
+        bool precomputed = fixedStage is { CanPrecompute: true };
+        var inputs = precomputed ? fixedStage!.Precompute(_pixels) : _pixels;
+        var loss = Trainer.BatchLoss(_model, precomputed, _epoch.Metric);
+        _model.Fit(new LmuSharp.Torch.Training.TensorDataset(inputs, _labels), validation: null, _epoch, _adam, loss: loss); // the data stay owned here
     }
 
     /// <summary>Frees the model, the optimiser and the data.</summary>

@@ -24,7 +24,7 @@ public sealed class PsMnistTrainStep : IWorkload
     readonly nn.Module<Tensor, Tensor> _model;
     readonly OptimizerHelper _adam;
     readonly Metric _metric;
-    readonly Func<Tensor, Tensor> _forward;
+    readonly Func<Tensor, Tensor, Tensor> _loss;
     readonly Tensor _x, _y;
 
     /// <summary>Builds the model of <paramref name="variant"/> (see <see cref="Variants"/>) and a batch.</summary>
@@ -40,8 +40,9 @@ public sealed class PsMnistTrainStep : IWorkload
         Mode = _model.children().OfType<Lmu>().Single().Mode;
         using var pixels = rand(Batch, length, 1);
         if (_model is IPrecomputableInput { CanPrecompute: true } fixedStage)
-            (_x, _forward, Precomputed) = (fixedStage.Precompute(pixels), fixedStage.ForwardPrecomputed, true);
-        else (_x, _forward) = (pixels.alias(), _model.forward);
+            (_x, Precomputed) = (fixedStage.Precompute(pixels), true);
+        else _x = pixels.alias();
+        _loss = Trainer.BatchLoss(_model, Precomputed, _metric);
         _y = randint(0, 10, [Batch]);
         // First-call costs (JIT, kernel caches) on an 8-step prefix: a full-length warm-up of the stepped models takes seconds.
         using var prefix = Precomputed ? _x.alias() : _x[.., ..Math.Min(8, length)];
@@ -89,7 +90,7 @@ public sealed class PsMnistTrainStep : IWorkload
     void Run(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Trainer.Step(_forward, _adam, _metric, x, _y); // the trainer's own step
+        Trainer.Step(_loss, _adam, x, _y); // the trainer's own step
     }
 
     /// <summary>Frees the model, the optimiser and the batch.</summary>
