@@ -58,6 +58,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         if (precomputed is not null) data = precomputed;
         Func<Tensor, Tensor> forward = precomputed is null ? model.forward : ((IPrecomputableInput)model).ForwardPrecomputed;
         var loss = BatchLoss(model, precomputed is not null, task.Metric);
+        int evaluationBatch = EvaluationBatch(precomputed is not null);
         double precomputeSeconds = clock.Elapsed.TotalSeconds;
         AtomicFile.WriteAllText(Path.Combine(output, "config.json"), JsonSerializer.Serialize(config, JsonOptions.Indented));
 
@@ -72,6 +73,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
                 bar.Increment(progress.Epoch * (double)batches + progress.Batch);
                 var options = ToFitOptions() with
                 {
+                    EvaluationBatchSize = evaluationBatch,
                     OnBatch = b =>
                     {
                         _threads?.Update();
@@ -79,7 +81,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
                         int threads = torch.get_num_threads();
                         bar.Description = $"epoch {b.Epoch + 1}/{config.Epochs} · loss {b.MeanLoss:F4} · {b.SamplesPerSecond:N0} samples/s · {threads} thread{(threads > 1 ? "s" : "")}";
                     },
-                    OnEpochEnd = (state, epoch, better) => EndEpoch(model, forward, optimizer, data.Test, history, state, epoch, better),
+                    OnEpochEnd = (state, epoch, better) => EndEpoch(model, forward, evaluationBatch, optimizer, data.Test, history, state, epoch, better),
                 };
                 var split = (Split s) => new TensorDataset(s.Inputs, s.Targets);
                 var start = ToFit(progress) with { Elapsed = progress.Elapsed + precomputeSeconds };
@@ -98,6 +100,15 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
             best?.Validation ?? double.NaN, best?.Test ?? double.NaN, published?.Value, published?.Source, progress.Elapsed, Path.GetFullPath(output), fit.Interrupted);
     }
 
+    /// <summary>
+    /// Samples per evaluation pass: precomputed rows (a few thousand numbers each, no activations kept) in batches of
+    /// <see cref="PrecomputedEvaluationRows"/>, whose products run faster than the training batch's; anything else at the
+    /// training batch size, which is known to fit in memory.
+    /// </summary>
+    int EvaluationBatch(bool precomputed) => precomputed ? Math.Max(config.BatchSize, PrecomputedEvaluationRows) : config.BatchSize;
+
+    const int PrecomputedEvaluationRows = 1000;
+
     /// <summary>The run's config as the library's fit options (no callbacks), stopping on <see cref="RequestStop"/>.</summary>
     FitOptions ToFitOptions() => new()
     {
@@ -106,9 +117,9 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     };
 
     /// <summary>Tests the epoch's model, and writes metrics, plots and checkpoints (the test figure is the run's, not the fit's).</summary>
-    void EndEpoch(nn.Module<Tensor, Tensor> model, Func<Tensor, Tensor> forward, TorchSharp.Modules.OptimizerHelper optimizer, Split test, List<EpochMetrics> history, FitProgress state, FitEpoch epoch, bool better)
+    void EndEpoch(nn.Module<Tensor, Tensor> model, Func<Tensor, Tensor> forward, int evaluationBatch, TorchSharp.Modules.OptimizerHelper optimizer, Split test, List<EpochMetrics> history, FitProgress state, FitEpoch epoch, bool better)
     {
-        var (_, testFigure) = Fitting.Evaluate(model, forward, task.Metric, new TensorDataset(test.Inputs, test.Targets), config.BatchSize);
+        var (_, testFigure) = Fitting.Evaluate(model, forward, task.Metric, new TensorDataset(test.Inputs, test.Targets), evaluationBatch);
         history.Add(new EpochMetrics(epoch.Epoch, epoch.LearningRate, epoch.TrainLoss, epoch.ValidationLoss, epoch.Validation, testFigure, epoch.Seconds));
         var progress = FromFit(state, history);
         console.MarkupLine($"epoch {epoch.Epoch}/{config.Epochs}: train loss {epoch.TrainLoss:F4} · validation {task.Metric.Name} {epoch.Validation:F4} · test {testFigure:F4}{(better ? " [green](best)[/]" : "")}");

@@ -16,6 +16,12 @@ public sealed record FitOptions
     /// <summary>Samples per optimiser step (the last batch of an epoch may be smaller).</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Samples per forward pass when evaluating the validation split (Keras' <c>validation_batch_size</c>; 0: <see cref="BatchSize"/>).
+    /// Evaluation keeps no activations for a backward pass, so it can take larger batches, which the matrix products run faster.
+    /// </summary>
+    public int EvaluationBatchSize { get; init; }
+
     /// <summary>The (peak) learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
@@ -65,11 +71,15 @@ public sealed record FitOptions
     /// <summary>Batches per epoch for a training split of <paramref name="samples"/> samples.</summary>
     public int BatchesPerEpoch(long samples) => (int)((samples + BatchSize - 1) / BatchSize);
 
+    /// <summary>The batch size of evaluation passes: <see cref="EvaluationBatchSize"/>, or <see cref="BatchSize"/> when that is 0.</summary>
+    public int EvaluationBatch => EvaluationBatchSize > 0 ? EvaluationBatchSize : BatchSize;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first out-of-range option.</summary>
     public FitOptions Validate()
     {
         Require(Epochs >= 1, $"Epochs must be ≥ 1, got {Epochs}");
         Require(BatchSize >= 1, $"BatchSize must be ≥ 1, got {BatchSize}");
+        Require(EvaluationBatchSize >= 0, $"EvaluationBatchSize must be ≥ 0 (0: BatchSize), got {EvaluationBatchSize}");
         Require(double.IsFinite(LearningRate) && LearningRate > 0, $"LearningRate must be finite and > 0, got {LearningRate}");
         Require(double.IsFinite(ClipGradNorm) && ClipGradNorm >= 0, $"ClipGradNorm must be finite and ≥ 0, got {ClipGradNorm}");
         Require(Patience >= 0, $"Patience must be ≥ 0, got {Patience}");

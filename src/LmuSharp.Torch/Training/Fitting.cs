@@ -87,7 +87,7 @@ public static class Fitting
     static FitProgress EndEpoch(nn.Module model, Func<Tensor, Tensor> forward, TensorDataset? validation, FitOptions options, FitProgress progress, double elapsed)
     {
         double trainLoss = progress.TrainLossSum / progress.Batch;
-        var (validationLoss, figure) = validation is null ? (double.NaN, double.NaN) : Evaluate(model, forward, options.Metric, validation, options.BatchSize);
+        var (validationLoss, figure) = validation is null ? (double.NaN, double.NaN) : Evaluate(model, forward, options.Metric, validation, options.EvaluationBatch);
         var epoch = new FitEpoch(progress.Epoch + 1, options.LearningRateAt(progress.Epoch), trainLoss, validationLoss, figure, elapsed);
         // Without a validation split the training loss (lower is better) picks the best epoch.
         double monitored = validation is null ? trainLoss : figure;

@@ -37,6 +37,26 @@ public class FitTests
     }
 
     [Fact]
+    public void The_evaluation_batch_size_changes_how_validation_is_batched_not_what_it_measures()
+    {
+        var (train, validation) = LinearData();
+        FitResult Run(int evaluationBatchSize)
+        {
+            manual_seed(1);
+            return nn.Linear(3, 1).Fit(train, validation, Options with { EvaluationBatchSize = evaluationBatchSize });
+        }
+        var batched = Run(0);   // the training batch, 10: batches of 10, 10, 10 and 2 rows
+        var whole = Run(32);    // the whole split at once
+        for (int e = 0; e < batched.Progress.History.Count; e++)
+        {
+            Assert.Equal(batched.Progress.History[e].TrainLoss, whole.Progress.History[e].TrainLoss);
+            Assert.InRange(Math.Abs(batched.Progress.History[e].Validation - whole.Progress.History[e].Validation), 0, 1e-6);
+        }
+        var refused = Assert.Throws<ArgumentException>(() => (Options with { EvaluationBatchSize = -1 }).Validate());
+        Assert.Contains("EvaluationBatchSize", refused.Message);
+    }
+
+    [Fact]
     public void A_fit_stopped_mid_epoch_and_resumed_from_its_checkpoint_file_equals_the_uninterrupted_fit()
     {
         var (train, validation) = LinearData();
