@@ -18,24 +18,22 @@ internal static class FinalMemoryWindows
     /// <summary>Samples per final-state product, so that a whole data set never needs its [N·inputSize, T] transposed copy at once.</summary>
     const long Rows = 2048;
 
-    /// <summary>The features of x [N, T, inputSize] (with optional lengths), without gradient.</summary>
+    /// <summary>The features of x [N, T, inputSize] (with optional lengths), without gradient, written chunk by chunk into one tensor.</summary>
     public static Tensor Features(LmuCell cell, Tensor x, Tensor? lengths)
     {
         using var noGrad = no_grad();
-        var parts = new List<Tensor>();
-        try
+        var features = empty([x.shape[0], Width(cell.Options)], x.dtype, x.device);
+        for (long start = 0; start < x.shape[0]; start += Rows)
         {
-            for (long start = 0; start < x.shape[0]; start += Rows)
-            {
-                long n = Math.Min(Rows, x.shape[0] - start);
-                parts.Add(Batch(cell, x.narrow(0, start, n), lengths?.narrow(0, start, n)));
-            }
-            return parts.Count == 1 ? parts[0].alias() : cat(parts, 0);
+            long n = Math.Min(Rows, x.shape[0] - start);
+            using var rows = features.narrow(0, start, n);
+            Fill(cell, x.narrow(0, start, n), lengths?.narrow(0, start, n), rows);
         }
-        finally { foreach (var p in parts) p.Dispose(); }
+        return features;
     }
 
-    static Tensor Batch(LmuCell cell, Tensor x, Tensor? lengths)
+    /// <summary>Writes the features of x [n, T, inputSize] into <paramref name="features"/> [n, width] (rows of the whole set's tensor).</summary>
+    static void Fill(LmuCell cell, Tensor x, Tensor? lengths, Tensor features)
     {
         using var scope = NewDisposeScope();
         var o = cell.Options;
@@ -43,13 +41,13 @@ internal static class FinalMemoryWindows
         if (o.GoBackwards) x = TimeIndex.Reverse(x, lengths);
         var operators = cell.Operators();
         var aligned = lengths is null ? x : TimeIndex.RightAlign(x, lengths);
-        var z = ParallelMemory.Final(aligned, operators.ReversedImpulse(time));            // Z: [N, inputSize, d]
-        var s = lengths is null                                                             // S = Σ_{k < length} H_k: [N, 1, d]
+        var windows = features.narrow(1, 0, (o.InputSize + 1) * (long)o.Order).view(n, o.InputSize + 1, o.Order);
+        windows.narrow(1, 0, o.InputSize).copy_(ParallelMemory.Final(aligned, operators.ReversedImpulse(time))); // Z: [n, inputSize, d]
+        var s = windows.narrow(1, o.InputSize, 1);                                          // S = Σ_{k < length} H_k: [n, 1, d]
+        s.copy_(lengths is null
             ? operators.Impulse(time).sum(dim: 0).expand(n, 1, o.Order)
-            : operators.Impulse(time).cumsum(dim: 0).index_select(0, lengths.to(ScalarType.Int64, x.device) - 1).unsqueeze(1);
-        var features = cat([z, s], 1).flatten(1);
-        if (o.InputToHidden) features = cat([features, TimeIndex.Last(x, lengths)], 1);
-        return features.contiguous().MoveToOuterDisposeScope();
+            : operators.Impulse(time).cumsum(dim: 0).index_select(0, lengths.to(ScalarType.Int64, x.device) - 1).unsqueeze(1));
+        if (o.InputToHidden) features.narrow(1, windows.shape[1] * o.Order, o.InputSize).copy_(TimeIndex.Last(x, lengths));
     }
 
     /// <summary>The number of features per sample for a layer with <paramref name="options"/>.</summary>

@@ -39,13 +39,15 @@ internal static unsafe class Blas
     internal static bool UseLibtorchOps { get; set; }
 
     /// <summary>
-    /// C ← op(A) op(B) + β C, op(X) = Xᵀ when its flag is set. A, B, C contiguous 2-D CPU tensors of one dtype (float32
-    /// or float64), C [M, N] with op(A) [M, K] and op(B) [K, N]. β = 0 ignores C's old values (NaN included).
+    /// C ← op(A) op(B) + β C, op(X) = Xᵀ when its flag is set. A, B, C 2-D CPU tensors of one dtype (float32 or float64)
+    /// whose rows are contiguous (each its own row stride, e.g. a column block of a wider matrix; other layouts go through
+    /// <c>addmm_</c>), C [M, N] with op(A)
+    /// [M, K] and op(B) [K, N]. β = 0 ignores C's old values (NaN included).
     /// </summary>
     public static void Gemm(Tensor c, Tensor a, bool transposeA, Tensor b, bool transposeB, double beta = 0)
     {
         int m = (int)c.shape[0], n = (int)c.shape[1], k = (int)(transposeA ? a.shape[0] : a.shape[1]);
-        if (!Direct)
+        if (!Direct || a.stride(1) != 1 || b.stride(1) != 1 || c.stride(1) != 1)
         {
             using var opA = transposeA ? a.t() : a.alias();
             using var opB = transposeB ? b.t() : b.alias();
@@ -54,16 +56,16 @@ internal static unsafe class Blas
         }
         // Row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: pass B first, each with its own row length.
         byte tb = (byte)(transposeB ? 'T' : 'N'), ta = (byte)(transposeA ? 'T' : 'N');
-        int ldb = (int)b.shape[1], lda = (int)a.shape[1], ldc = n;
+        int ldb = (int)b.stride(0), lda = (int)a.stride(0), ldc = (int)c.stride(0);
         if (c.dtype == ScalarType.Float32)
         {
             float alpha = 1, beta32 = (float)beta;
-            Sgemm(&tb, &ta, &n, &m, &k, &alpha, Pointer<float>(b), &ldb, Pointer<float>(a), &lda, &beta32, Pointer<float>(c), &ldc);
+            Sgemm(&tb, &ta, &n, &m, &k, &alpha, DataPointer<float>(b), &ldb, DataPointer<float>(a), &lda, &beta32, DataPointer<float>(c), &ldc);
         }
         else
         {
             double alpha = 1;
-            Dgemm(&tb, &ta, &n, &m, &k, &alpha, Pointer<double>(b), &ldb, Pointer<double>(a), &lda, &beta, Pointer<double>(c), &ldc);
+            Dgemm(&tb, &ta, &n, &m, &k, &alpha, DataPointer<double>(b), &ldb, DataPointer<double>(a), &lda, &beta, DataPointer<double>(c), &ldc);
         }
     }
 }
