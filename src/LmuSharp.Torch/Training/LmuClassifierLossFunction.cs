@@ -137,12 +137,13 @@ internal sealed class LmuClassifierLossFunction : SingleTensorFunction<LmuClassi
         double sum = 0;
         for (int n = 0; n < rows; n++)
         {
-            var row = new Span<T>(logits + (long)n * classes, classes);
-            TensorPrimitives.Subtract(row, TensorPrimitives.Max(row), row);    // z − max z: exp cannot overflow
-            T logY = row[(int)y[n]];
-            TensorPrimitives.Exp(row, row);
-            T total = TensorPrimitives.Sum(row);
-            TensorPrimitives.Divide(row, total, row);
+            // Scalar loops: a row holds one value per class, too few for vector calls to pay their set-up.
+            T* row = logits + (long)n * classes;
+            T max = row[0], total = T.Zero;
+            for (int q = 1; q < classes; q++) max = T.Max(max, row[q]);
+            T logY = row[y[n]] - max;                                          // z_y − max z: exp cannot overflow
+            for (int q = 0; q < classes; q++) total += row[q] = T.Exp(row[q] - max);
+            for (int q = 0; q < classes; q++) row[q] /= total;
             sum += double.CreateChecked(T.Log(total) - logY);                  // −log p_y = log Σ exp(z − max) − (z_y − max)
         }
         return tensor(sum / rows, dtype: z.dtype);
@@ -151,18 +152,22 @@ internal sealed class LmuClassifierLossFunction : SingleTensorFunction<LmuClassi
     /// <summary>∂loss/∂z = g (p − onehot(y)) / N into a new tensor.</summary>
     static Tensor LogitGradient(Tensor p, Tensor targets, double g)
     {
-        int rows = (int)p.shape[0];
-        var dz = p.mul(g / rows);
-        if (dz.dtype == ScalarType.Float32) SubtractAtTargets<float>(dz, targets, (float)(g / rows));
-        else SubtractAtTargets<double>(dz, targets, g / rows);
+        var dz = empty_like(p);
+        if (dz.dtype == ScalarType.Float32) LogitGradient<float>(p, targets, (float)(g / p.shape[0]), dz);
+        else LogitGradient<double>(p, targets, g / p.shape[0], dz);
         return dz;
     }
 
-    static unsafe void SubtractAtTargets<T>(Tensor dz, Tensor targets, T amount) where T : unmanaged, INumber<T>
+    static unsafe void LogitGradient<T>(Tensor p, Tensor targets, T scale, Tensor dz) where T : unmanaged, INumber<T>
     {
         int rows = (int)dz.shape[0], classes = (int)dz.shape[1];
-        T* d = Pointer<T>(dz);
+        T* source = Pointer<T>(p), d = Pointer<T>(dz);
         long* y = Pointer<long>(targets);
-        for (int n = 0; n < rows; n++) d[(long)n * classes + y[n]] -= amount;
+        for (int n = 0; n < rows; n++)
+        {
+            long row = (long)n * classes;
+            for (int q = 0; q < classes; q++) d[row + q] = scale * source[row + q];
+            d[row + y[n]] -= scale;
+        }
     }
 }
