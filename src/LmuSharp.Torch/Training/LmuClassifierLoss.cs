@@ -32,7 +32,8 @@ public static class LmuClassifierLoss
         CheckTargets(targets, features.shape[0], classifier.weight!.shape[0]);
         var o = layer.Options;
         long rows = features.shape[0];
-        using var windows = features.contiguous().view(rows, o.InputSize + 1, o.Order);
+        using var contiguous = features.contiguous();
+        using var windows = contiguous.view(rows, o.InputSize + 1, o.Order);
         using var masks = DropoutMasks.Draw(layer.Cell, rows, features.dtype, features.device);
         using var memoryMask = memoryDropout?.TrainingMask([rows, o.MemorySize], features.dtype);
         using var hiddenMask = dropout?.TrainingMask([rows, dense.weight!.shape[0]], features.dtype);
