@@ -20,9 +20,12 @@ static class LmuProcess
         return Process.Start(info)!;
     }
 
-    public static Outcome Run(string workingDirectory, params string[] args)
+    public static Outcome Run(string workingDirectory, params string[] args) => Run(workingDirectory, null, args);
+
+    /// <summary>Runs `lmu` with extra environment variables until it exits (it may kill itself).</summary>
+    public static Outcome Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using var process = Start(workingDirectory, null, args);
+        using var process = Start(workingDirectory, environment, args);
         process.StandardInput.Close(); // nothing on stdin
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -3,15 +3,20 @@ using System.Diagnostics;
 namespace LmuSharp.Cli.Tests.Reliability;
 
 /// <summary>
-/// kill -9 at seeded random moments of training, many of them while a checkpoint is half written, each followed by
-/// --resume: the finished run's metrics.jsonl equals an uninterrupted run's, every epoch exactly once.
+/// kill -9 at seeded random moments of training, and halfway through checkpoint writes, each followed by --resume: the
+/// finished run's metrics.jsonl equals an uninterrupted run's, every epoch exactly once. Every other attempt kills itself
+/// halfway through its second checkpoint write (LMU_TEST_CHECKPOINT_WRITE_KILL), so that kills inside a write do not
+/// depend on the machine's load; the others are killed from outside at a random moment, while writes pause halfway.
 /// </summary>
 public class KillResumeTests
 {
     const int Epochs = 6;
 
-    // Every checkpoint write pauses this long halfway, so that a kill often lands inside one.
+    // Every checkpoint write pauses this long halfway, so that a kill from outside often lands inside one.
     static readonly Dictionary<string, string> SlowWrites = new() { ["LMU_TEST_CHECKPOINT_WRITE_PAUSE_MS"] = "150" };
+
+    // The process kills itself (SIGKILL) halfway through its second checkpoint write.
+    static readonly Dictionary<string, string> DieInSecondWrite = new() { ["LMU_TEST_CHECKPOINT_WRITE_KILL"] = "2" };
 
     [Fact]
     public async Task Kill_9_at_random_moments_then_resume_gives_the_uninterrupted_runs_epochs_exactly_once()
@@ -25,6 +30,14 @@ public class KillResumeTests
         int kills = 0, midWrite = 0;
         for (int attempt = 0; attempt < 10 && (kills < 4 || midWrite < 2); attempt++)
         {
+            if (attempt % 2 == 0)
+            {
+                var died = LmuProcess.Run(work, DieInSecondWrite, Args(dir));
+                if (died.ExitCode == 0) break; // finished before its second write: nothing left to interrupt
+                kills++;
+                if (Directory.EnumerateFiles(dir, "*.ckpt.*.tmp").Any()) midWrite++;
+                continue;
+            }
             using var process = LmuProcess.Start(work, SlowWrites, Args(dir));
             _ = process.StandardOutput.ReadToEndAsync();
             var training = TrainingStarted(process);

@@ -27,7 +27,7 @@ public class OwnDataKillResumeTests
         // The LMU's fit writes a checkpoint per epoch and one more per best epoch; the run repeats bit for bit, so the
         // straight run's metrics count them. Write 3 after them is in the LSTM's second epoch.
         int lmuWrites = CheckpointWrites(Path.Combine(work, "straight", "lmu-metrics.jsonl"));
-        AssertKilledUnfinished(work, "run", Run(work, KillAtWrite(lmuWrites + 3), Train("run")));
+        AssertKilledUnfinished(work, "run", LmuProcess.Run(work, KillAtWrite(lmuWrites + 3), Train("run")));
 
         var resumed = LmuProcess.Run(work, "train", "series", "--resume", "-o", "run", "--json");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
@@ -46,7 +46,7 @@ public class OwnDataKillResumeTests
         var straight = LmuProcess.Run(work, Train("straight"));
         Assert.True(straight.ExitCode == 0, straight.Stderr);
 
-        AssertKilledUnfinished(work, "run", Run(work, KillAtWrite(3), Train("run"))); // in the second epoch
+        AssertKilledUnfinished(work, "run", LmuProcess.Run(work, KillAtWrite(3), Train("run"))); // in the second epoch
         var resumed = LmuProcess.Run(work, "train", "sequences", "--resume", "-o", "run", "--json");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains("lmu: continuing from epoch 1", resumed.Stderr);
@@ -68,7 +68,7 @@ public class OwnDataKillResumeTests
         Assert.Contains("--target is required (or --resume -o <dir>",
             TinyRun.OneLineError(LmuProcess.Run(work, "train", "series", "--file", csv, "--horizon", "3", "-o", "run")));
 
-        AssertKilledUnfinished(work, "run", Run(work, KillAtWrite(1), ["train", "series", "--file", csv, "-o", "run", .. SeriesRun]));
+        AssertKilledUnfinished(work, "run", LmuProcess.Run(work, KillAtWrite(1), ["train", "series", "--file", csv, "-o", "run", .. SeriesRun]));
         var fresh = TinyRun.OneLineError(LmuProcess.Run(work, ["train", "series", "--file", csv, "-o", "run", .. SeriesRun]));
         Assert.Contains("'run.partial' holds an unfinished `lmu train series` run for 'run' (its process was killed or failed); continue it with `lmu train series --resume -o run`, or delete it", fresh);
         // A new run beside it, on another output, names it (a killed run's default output is never met again by name).
@@ -82,17 +82,6 @@ public class OwnDataKillResumeTests
             TinyRun.OneLineError(LmuProcess.Run(work, "train", "series", "--resume", "-o", "run")));
         Assert.Contains("'run.partial' holds an `lmu train series` run, not sequences",
             TinyRun.OneLineError(LmuProcess.Run(work, "train", "sequences", "--resume", "-o", "run")));
-    }
-
-    /// <summary>Runs lmu with extra environment variables until it exits (it may kill itself).</summary>
-    static LmuProcess.Outcome Run(string work, IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        using var process = LmuProcess.Start(work, environment, args);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "lmu did not exit");
-        return new LmuProcess.Outcome(process.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>The process died by SIGKILL, leaving the staging directory with a half-written checkpoint and no output directory.</summary>
