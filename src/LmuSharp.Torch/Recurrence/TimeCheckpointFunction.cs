@@ -26,11 +26,12 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
         var parameters = vars.Skip(2 + plan.StateCount).Cast<Tensor>().ToArray();
         long time = input.size(1);
         var starts = new List<Tensor>(); // s_k at the start of each chunk, flattened
-        for (long t0 = 0; t0 < time; t0 += plan.ChunkLength)
-        {
-            starts.AddRange(state);
-            state = Run(plan, input, t0, state);
-        }
+        using (OneIntraOpThread())
+            for (long t0 = 0; t0 < time; t0 += plan.ChunkLength)
+            {
+                starts.AddRange(state);
+                state = Run(plan, input, t0, state);
+            }
         if (time == 0) state = [.. state.Select(s => s.clone())]; // outputs must be new tensors
         ctx.save_for_backward([input, .. starts]);
         ctx.save_data("plan", plan);
@@ -54,13 +55,22 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
             var gradState = gradOutputs.ToArray();
             var gradParameters = new Tensor?[parameters.Length];
             int chunks = (int)((time + plan.ChunkLength - 1) / plan.ChunkLength);
-            for (int k = chunks - 1; k >= 0; k--)
+            Recomputed Rerun(int k) =>
+                Recompute(plan, input, k * plan.ChunkLength, [.. saved.Skip(1 + k * plan.StateCount).Take(plan.StateCount)], inputGrad);
+            bool overlap = get_num_threads() >= 2 && chunks >= 2;
+            using (OneIntraOpThread())
             {
-                long t0 = k * plan.ChunkLength;
-                var start = saved.Skip(1 + k * plan.StateCount).Take(plan.StateCount).ToArray();
-                var (gradPiece, gradStart) = BackChunk(plan, input, t0, start, inputGrad, gradState, parameters, gradParameters);
-                gradInput?.narrow(1, t0, gradPiece!.size(1)).copy_(gradPiece!);
-                gradState = gradStart;
+                var current = chunks > 0 ? Rerun(chunks - 1) : null;
+                for (int k = chunks - 1; k >= 0; k--)
+                {
+                    // With two or more threads, chunk k − 1 is rerun on another thread while chunk k backpropagates.
+                    var next = k == 0 ? null : overlap ? Task.Run(() => Rerun(k - 1)) : null;
+                    var (gradPiece, gradStart) = Backpropagate(current!, gradState, parameters, gradParameters);
+                    current!.Dispose();
+                    gradInput?.narrow(1, k * plan.ChunkLength, gradPiece!.size(1)).copy_(gradPiece!);
+                    gradState = gradStart;
+                    if (k > 0) current = next?.Result ?? Rerun(k - 1);
+                }
             }
             var result = new List<Tensor> { null!, gradInput! };
             result.AddRange(gradState);
@@ -75,6 +85,26 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
         }
     }
 
+    /// <summary>
+    /// libtorch's ops on one intra-op thread until disposed (the previous count restored): its OpenMP threads wait for each
+    /// other at the end of every op, which on cores shared with other processes costs more than it gains, and in the
+    /// backward pass two threads each asking for two would oversubscribe two cores. The second core reruns chunks instead.
+    /// </summary>
+    static IDisposable OneIntraOpThread()
+    {
+        int threads = get_num_threads();
+        if (threads > 1) set_num_threads(1);
+        return new Restore(threads);
+    }
+
+    sealed class Restore(int threads) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (threads > 1) set_num_threads(threads);
+        }
+    }
+
     /// <summary>s_{k+1} = chunk(x[:, t0 : t0 + length], s_k), without a graph, only the new state kept.</summary>
     static Tensor[] Run(Plan plan, Tensor input, long t0, Tensor[] state)
     {
@@ -86,12 +116,20 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
         return next;
     }
 
+    /// <summary>A chunk rerun with autograd on: its start-state leaves, its input piece (a leaf when x needs a gradient) and its end state.</summary>
+    sealed record Recomputed(Tensor[] Leaves, Tensor Piece, Tensor[] End) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var t in Leaves.Append(Piece).Concat(End)) t.Dispose();
+        }
+    }
+
     /// <summary>
-    /// Reruns chunk k from s_k with autograd on and backpropagates ∂L/∂s_{k+1}: returns ∂L/∂x over the chunk (null
-    /// when x needs none) and ∂L/∂s_k, and adds ∂L/∂θ into <paramref name="gradParameters"/>.
+    /// Reruns chunk k from s_k with autograd on. Callable on any thread: the chunk's intermediate tensors go with the scope
+    /// here (the graph keeps what backward needs); the leaves, the piece and the end state are the caller's to dispose.
     /// </summary>
-    static (Tensor? GradPiece, Tensor[] GradStart) BackChunk(Plan plan, Tensor input, long t0, Tensor[] start, bool inputGrad,
-        Tensor[] gradEnd, Tensor[] parameters, Tensor?[] gradParameters)
+    static Recomputed Recompute(Plan plan, Tensor input, long t0, Tensor[] start, bool inputGrad)
     {
         using var scope = NewDisposeScope();
         var leaves = start.Select(s => s.detach().requires_grad_(true)).ToArray();
@@ -99,6 +137,19 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
         if (inputGrad) piece = piece.detach().requires_grad_(true);
         Tensor[] end;
         using (enable_grad()) end = plan.Chunk(piece, leaves);
+        foreach (var t in leaves.Append(piece).Concat(end)) t.MoveToOuterDisposeScope();
+        return new Recomputed(leaves, piece, end);
+    }
+
+    /// <summary>
+    /// Backpropagates ∂L/∂s_{k+1} through a rerun chunk: returns ∂L/∂x over the chunk (null when x needs none) and ∂L/∂s_k,
+    /// and adds ∂L/∂θ into <paramref name="gradParameters"/>.
+    /// </summary>
+    static (Tensor? GradPiece, Tensor[] GradStart) Backpropagate(Recomputed chunk, Tensor[] gradEnd, Tensor[] parameters, Tensor?[] gradParameters)
+    {
+        using var scope = NewDisposeScope();
+        var (leaves, piece, end) = (chunk.Leaves, chunk.Piece, chunk.End);
+        bool inputGrad = piece.requires_grad;
         Tensor[] wrt = [.. leaves, .. (inputGrad ? [piece] : Array.Empty<Tensor>()), .. parameters];
         var live = Enumerable.Range(0, end.Length).Where(j => end[j].requires_grad).ToArray(); // a state carried without depending on anything trainable has no graph
         var grads = live.Length == 0 ? new Tensor?[wrt.Length]
