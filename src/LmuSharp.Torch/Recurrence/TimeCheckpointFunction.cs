@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
@@ -57,20 +58,37 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
             int chunks = (int)((time + plan.ChunkLength - 1) / plan.ChunkLength);
             Recomputed Rerun(int k) =>
                 Recompute(plan, input, k * plan.ChunkLength, [.. saved.Skip(1 + k * plan.StateCount).Take(plan.StateCount)], inputGrad);
+            // With two or more threads, one thread of its own reruns chunks k − 1, k − 2, … (at most one ahead) while chunk k
+            // backpropagates here: one thread for the whole pass keeps its allocations in one malloc arena.
             bool overlap = get_num_threads() >= 2 && chunks >= 2;
+            using var ahead = new BlockingCollection<Recomputed>(boundedCapacity: 1);
+            using var stop = new CancellationTokenSource(); // ends the rerunning thread if backpropagation fails
             using (OneIntraOpThread())
             {
-                var current = chunks > 0 ? Rerun(chunks - 1) : null;
-                for (int k = chunks - 1; k >= 0; k--)
+                var rerunning = overlap ? Task.Factory.StartNew(() =>
                 {
-                    // With two or more threads, chunk k − 1 is rerun on another thread while chunk k backpropagates.
-                    var next = k == 0 ? null : overlap ? Task.Run(() => Rerun(k - 1)) : null;
-                    var (gradPiece, gradStart) = Backpropagate(current!, gradState, parameters, gradParameters);
-                    current!.Dispose();
-                    gradInput?.narrow(1, k * plan.ChunkLength, gradPiece!.size(1)).copy_(gradPiece!);
-                    gradState = gradStart;
-                    if (k > 0) current = next?.Result ?? Rerun(k - 1);
+                    try { for (int k = chunks - 2; k >= 0; k--) ahead.Add(Rerun(k), stop.Token); }
+                    finally { ahead.CompleteAdding(); }
+                }, TaskCreationOptions.LongRunning) : null;
+                try
+                {
+                    var current = chunks > 0 ? Rerun(chunks - 1) : null;
+                    for (int k = chunks - 1; k >= 0; k--)
+                    {
+                        var (gradPiece, gradStart) = Backpropagate(current!, gradState, parameters, gradParameters);
+                        current!.Dispose();
+                        gradInput?.narrow(1, k * plan.ChunkLength, gradPiece!.size(1)).copy_(gradPiece!);
+                        gradState = gradStart;
+                        if (k == 0) break;
+                        if (rerunning is null) current = Rerun(k - 1);
+                        else if (!ahead.TryTake(out current, Timeout.Infinite)) break; // the rerunning thread failed: its Wait below throws
+                    }
                 }
+                finally
+                {
+                    stop.Cancel();
+                }
+                rerunning?.Wait();
             }
             var result = new List<Tensor> { null!, gradInput! };
             result.AddRange(gradState);
