@@ -53,43 +53,29 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
             long time = input.size(1);
             bool inputGrad = input.is_floating_point() && input.requires_grad;
             var gradInput = inputGrad ? zeros_like(input) : null;
-            var gradState = gradOutputs.ToArray();
             var gradParameters = new Tensor?[parameters.Length];
             int chunks = (int)((time + plan.ChunkLength - 1) / plan.ChunkLength);
             Recomputed Rerun(int k) =>
                 Recompute(plan, input, k * plan.ChunkLength, [.. saved.Skip(1 + k * plan.StateCount).Take(plan.StateCount)], inputGrad);
-            // With two or more threads, one thread of its own reruns chunks k − 1, k − 2, … (at most one ahead) while chunk k
-            // backpropagates here: one thread for the whole pass keeps its allocations in one malloc arena.
-            bool overlap = get_num_threads() >= 2 && chunks >= 2;
-            using var ahead = new BlockingCollection<Recomputed>(boundedCapacity: 1);
-            using var stop = new CancellationTokenSource(); // ends the rerunning thread if backpropagation fails
-            using (OneIntraOpThread())
+            // ∂L/∂s_k from ∂L/∂s_T, chunk by chunk, last first; chunk(k) gives chunk k rerun.
+            Tensor[] BackpropagateAll(Func<int, Recomputed> chunk)
             {
-                var rerunning = overlap ? Task.Factory.StartNew(() =>
+                var gradState = gradOutputs.ToArray();
+                for (int k = chunks - 1; k >= 0; k--)
                 {
-                    try { for (int k = chunks - 2; k >= 0; k--) ahead.Add(Rerun(k), stop.Token); }
-                    finally { ahead.CompleteAdding(); }
-                }, TaskCreationOptions.LongRunning) : null;
-                try
-                {
-                    var current = chunks > 0 ? Rerun(chunks - 1) : null;
-                    for (int k = chunks - 1; k >= 0; k--)
-                    {
-                        var (gradPiece, gradStart) = Backpropagate(current!, gradState, parameters, gradParameters);
-                        current!.Dispose();
-                        gradInput?.narrow(1, k * plan.ChunkLength, gradPiece!.size(1)).copy_(gradPiece!);
-                        gradState = gradStart;
-                        if (k == 0) break;
-                        if (rerunning is null) current = Rerun(k - 1);
-                        else if (!ahead.TryTake(out current, Timeout.Infinite)) break; // the rerunning thread failed: its Wait below throws
-                    }
+                    using var rerun = chunk(k);
+                    var (gradPiece, gradStart) = Backpropagate(rerun, gradState, parameters, gradParameters);
+                    gradInput?.narrow(1, k * plan.ChunkLength, gradPiece!.size(1)).copy_(gradPiece!);
+                    gradPiece?.Dispose();
+                    if (k < chunks - 1) foreach (var g in gradState) g.Dispose();
+                    gradState = gradStart;
                 }
-                finally
-                {
-                    stop.Cancel();
-                }
-                rerunning?.Wait();
+                return gradState;
             }
+            bool overlap = get_num_threads() >= 2 && chunks >= 2;
+            Tensor[] gradState;
+            using (OneIntraOpThread())
+                gradState = overlap ? Overlapped(chunks, Rerun, BackpropagateAll) : BackpropagateAll(Rerun);
             var result = new List<Tensor> { null!, gradInput! };
             result.AddRange(gradState);
             result.AddRange(gradParameters.Select((g, i) => g ?? zeros_like(parameters[i])));
@@ -104,9 +90,37 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
     }
 
     /// <summary>
+    /// <paramref name="backpropagateAll"/> on a thread of its own, fed by this thread, which reruns chunks k − 1, k − 2, …
+    /// (at most two ahead) while chunk k backpropagates. The rerun chunks' activations are allocated here and freed
+    /// there as backward consumes them: they return to this thread's malloc arena, which reuses them (rerunning on
+    /// another thread grew that thread's arena to 3.5 GB at a million steps).
+    /// </summary>
+    static Tensor[] Overlapped(int chunks, Func<int, Recomputed> rerun, Func<Func<int, Recomputed>, Tensor[]> backpropagateAll)
+    {
+        using var ahead = new BlockingCollection<Recomputed>(boundedCapacity: 1);
+        using var stop = new CancellationTokenSource(); // ends the other side when one fails
+        var backpropagating = Task.Factory.StartNew(() =>
+        {
+            try { return backpropagateAll(_ => ahead.Take(stop.Token)); }
+            catch { stop.Cancel(); throw; }
+        }, TaskCreationOptions.LongRunning);
+        try
+        {
+            for (int k = chunks - 1; k >= 0; k--) ahead.Add(rerun(k), stop.Token);
+        }
+        catch (OperationCanceledException) { } // backpropagation failed: Result below throws its exception
+        catch
+        {
+            stop.Cancel();
+            throw;
+        }
+        return backpropagating.Result;
+    }
+
+    /// <summary>
     /// libtorch's ops on one intra-op thread until disposed (the previous count restored): its OpenMP threads wait for each
     /// other at the end of every op, which on cores shared with other processes costs more than it gains, and in the
-    /// backward pass two threads each asking for two would oversubscribe two cores. The second core reruns chunks instead.
+    /// backward pass two threads each asking for two would oversubscribe two cores. The second core backpropagates instead.
     /// </summary>
     static IDisposable OneIntraOpThread()
     {
