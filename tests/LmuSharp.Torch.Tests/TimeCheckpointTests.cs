@@ -68,9 +68,9 @@ public class TimeCheckpointTests
     }
 
     [Theory]
-    [InlineData(1)] // chunks rerun, then backpropagated, one after the other
-    [InlineData(2)] // chunk k − 1 rerun on another thread while chunk k backpropagates
-    public void Gradients_are_the_same_with_one_or_two_threads(int threads)
+    [InlineData(1)]
+    [InlineData(2)] // run on one intra-op thread, then the two restored
+    public void Gradients_are_the_same_with_one_or_two_threads_and_the_thread_count_is_restored(int threads)
     {
         manual_seed(75);
         var model = new TwoLayers();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
@@ -55,27 +54,16 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
             var gradInput = inputGrad ? zeros_like(input) : null;
             var gradParameters = new Tensor?[parameters.Length];
             int chunks = (int)((time + plan.ChunkLength - 1) / plan.ChunkLength);
-            Recomputed Rerun(int k) =>
-                Recompute(plan, input, k * plan.ChunkLength, [.. saved.Skip(1 + k * plan.StateCount).Take(plan.StateCount)], inputGrad);
-            // ∂L/∂s_k from ∂L/∂s_T, chunk by chunk, last first; chunk(k) gives chunk k rerun.
-            Tensor[] BackpropagateAll(Func<int, Recomputed> chunk)
-            {
-                var gradState = gradOutputs.ToArray();
+            var gradState = gradOutputs.ToArray();
+            using (OneIntraOpThread())
                 for (int k = chunks - 1; k >= 0; k--)
                 {
-                    using var rerun = chunk(k);
+                    var start = saved.Skip(1 + k * plan.StateCount).Take(plan.StateCount).ToArray();
+                    using var rerun = Recompute(plan, input, k * plan.ChunkLength, start, inputGrad);
                     var (gradPiece, gradStart) = Backpropagate(rerun, gradState, parameters, gradParameters);
                     gradInput?.narrow(1, k * plan.ChunkLength, gradPiece!.size(1)).copy_(gradPiece!);
-                    gradPiece?.Dispose();
-                    if (k < chunks - 1) foreach (var g in gradState) g.Dispose();
                     gradState = gradStart;
                 }
-                return gradState;
-            }
-            bool overlap = get_num_threads() >= 2 && chunks >= 2;
-            Tensor[] gradState;
-            using (OneIntraOpThread())
-                gradState = overlap ? Overlapped(chunks, Rerun, BackpropagateAll) : BackpropagateAll(Rerun);
             var result = new List<Tensor> { null!, gradInput! };
             result.AddRange(gradState);
             result.AddRange(gradParameters.Select((g, i) => g ?? zeros_like(parameters[i])));
@@ -90,37 +78,9 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
     }
 
     /// <summary>
-    /// <paramref name="backpropagateAll"/> on a thread of its own, fed by this thread, which reruns chunks k − 1, k − 2, …
-    /// (at most two ahead) while chunk k backpropagates. The rerun chunks' activations are allocated here and freed
-    /// there as backward consumes them: they return to this thread's malloc arena, which reuses them (rerunning on
-    /// another thread grew that thread's arena to 3.5 GB at a million steps).
-    /// </summary>
-    static Tensor[] Overlapped(int chunks, Func<int, Recomputed> rerun, Func<Func<int, Recomputed>, Tensor[]> backpropagateAll)
-    {
-        using var ahead = new BlockingCollection<Recomputed>(boundedCapacity: 1);
-        using var stop = new CancellationTokenSource(); // ends the other side when one fails
-        var backpropagating = Task.Factory.StartNew(() =>
-        {
-            try { return backpropagateAll(_ => ahead.Take(stop.Token)); }
-            catch { stop.Cancel(); throw; }
-        }, TaskCreationOptions.LongRunning);
-        try
-        {
-            for (int k = chunks - 1; k >= 0; k--) ahead.Add(rerun(k), stop.Token);
-        }
-        catch (OperationCanceledException) { } // backpropagation failed: Result below throws its exception
-        catch
-        {
-            stop.Cancel();
-            throw;
-        }
-        return backpropagating.Result;
-    }
-
-    /// <summary>
     /// libtorch's ops on one intra-op thread until disposed (the previous count restored): its OpenMP threads wait for each
-    /// other at the end of every op, which on cores shared with other processes costs more than it gains, and in the
-    /// backward pass two threads each asking for two would oversubscribe two cores. The second core backpropagates instead.
+    /// other at the end of every op, which on cores shared with other processes costs many times what it gains
+    /// (docs/BENCHMARKS.md, "Problem 2b at a million steps").
     /// </summary>
     static IDisposable OneIntraOpThread()
     {
@@ -158,8 +118,8 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
     }
 
     /// <summary>
-    /// Reruns chunk k from s_k with autograd on. Callable on any thread: the chunk's intermediate tensors go with the scope
-    /// here (the graph keeps what backward needs); the leaves, the piece and the end state are the caller's to dispose.
+    /// Reruns chunk k from s_k with autograd on: the chunk's intermediate tensors go with the scope here (the graph keeps
+    /// what backward needs); the leaves, the piece and the end state are the caller's to dispose.
     /// </summary>
     static Recomputed Recompute(Plan plan, Tensor input, long t0, Tensor[] start, bool inputGrad)
     {
