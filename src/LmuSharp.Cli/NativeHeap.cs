@@ -8,19 +8,17 @@ namespace LmuSharp.Cli;
 /// page-faults its large tensors in again, step after step: training the 2019 psMNIST LMU spent almost half its
 /// CPU time in the kernel, and a training step took about twice as long as with these settings (figures:
 /// docs/BENCHMARKS.md, "The C heap").
-/// One arena for all threads: a thread that allocates what another frees (TimeCheckpoint reruns chunks on a thread of
-/// its own while the main thread backpropagates and frees them) grows a second arena that glibc does not reuse well,
-/// and the million-step problem-2b iteration on two threads peaked at 3.1 GB instead of 0.5 GB.
-/// No package tunes glibc's allocator, hence these mallopt calls. The process keeps its peak heap size. For other
-/// programs, the same effect from outside the process:
-/// GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736:glibc.malloc.arena_max=1.
+/// No package tunes glibc's allocator, hence these two mallopt calls. They act on the main arena, which serves the
+/// thread that runs `lmu`'s commands; other threads' arenas still mmap blocks larger than their 64 MB heaps. The
+/// process keeps its peak heap size. For other programs, the same effect from outside the process (all arenas):
+/// GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736.
 /// </summary>
 static partial class NativeHeap
 {
-    const int TrimThreshold = -1, MmapMax = -4, ArenaMax = -8; // M_TRIM_THRESHOLD, M_MMAP_MAX, M_ARENA_MAX (malloc.h)
+    const int TrimThreshold = -1, MmapMax = -4; // M_TRIM_THRESHOLD, M_MMAP_MAX (malloc.h)
 
     /// <summary>
-    /// On glibc: one arena, no mmap'd chunks (large blocks come from the heap) and no trimming of the heap's free top. The trim
+    /// On glibc: no mmap'd chunks (large blocks come from the heap) and no trimming of the heap's free top. The trim
     /// threshold is −1, which disables trimming (mallopt(3)). Its largest positive value, int.MaxValue, still let glibc
     /// shrink the heap whenever more than 2 GB lay free at its top: `lmu bench --only scan` frees that much on every
     /// scan backward, and spent 5.2–7.7 s in the kernel re-faulting the trimmed pages, against 2.7–4.8 s with −1.
@@ -30,7 +28,6 @@ static partial class NativeHeap
         if (!OperatingSystem.IsLinux()) return;
         try
         {
-            mallopt(ArenaMax, 1);
             mallopt(MmapMax, 0);
             mallopt(TrimThreshold, -1);
         }
