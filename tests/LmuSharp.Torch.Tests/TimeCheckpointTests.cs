@@ -67,6 +67,33 @@ public class TimeCheckpointTests
             Assert.True(checkpointed[i].allclose(plain[i], rtol: 1e-12, atol: 1e-14), $"tensor {i} differs (chunks of {chunkLength})");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)] // run on one intra-op thread, then the two restored
+    public void Gradients_are_the_same_with_one_or_two_threads_and_the_thread_count_is_restored(int threads)
+    {
+        manual_seed(75);
+        var model = new TwoLayers();
+        model.to(ScalarType.Float64);
+        var x = randn([2, Time, Input], dtype: ScalarType.Float64, requires_grad: true);
+        var state = Enumerable.Range(0, 5).Select(_ => randn([2, Hidden], dtype: ScalarType.Float64, requires_grad: true)).ToArray();
+        var weights = Enumerable.Range(0, 5).Select(_ => randn([2, Hidden], dtype: ScalarType.Float64)).ToArray();
+        var plain = Gradients(model, x, state, weights, null);
+        int before = get_num_threads();
+        set_num_threads(threads);
+        try
+        {
+            var checkpointed = Gradients(model, x, state, weights, 3);
+            for (int i = 0; i < plain.Length; i++)
+                Assert.True(checkpointed[i].allclose(plain[i], rtol: 1e-12, atol: 1e-14), $"tensor {i} differs ({threads} threads)");
+            Assert.Equal(threads, get_num_threads()); // restored after the backward pass
+        }
+        finally
+        {
+            set_num_threads(before);
+        }
+    }
+
     [Fact]
     public void Gradients_match_finite_differences()
     {

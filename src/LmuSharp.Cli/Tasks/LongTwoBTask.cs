@@ -12,16 +12,17 @@ namespace LmuSharp.Cli.Tasks;
 /// Exact shortcuts that make a million steps fit in memory and time: the first layer reads x only through
 /// <see cref="GilrLstm.project"/>, so the 129 distinct inputs are projected once and each step gathers its row
 /// (no one-hot tensor, no per-step product); the sequence runs in chunks under <see cref="TimeCheckpoint"/>,
-/// carrying both layers' states, so only one chunk's activations exist at a time.
+/// carrying both layers' states, so only one chunk's activations exist at a time; each layer's whole chunk is one autograd
+/// node on the CPU (<see cref="GilrLstm.forward_projected"/>).
 /// </summary>
 sealed class LongTwoBTask : ITask
 {
     const int Dimensions = 128;
 
     /// <summary>
-    /// Time steps × sequences per checkpointed chunk: a chunk's activations (≈ 9 KB a step for 2 layers of 64, ≈ 18 MB)
-    /// stay near the caches; at 65,536 steps an iteration took 0.8–1.0 s of CPU in chunks of 2,048 steps against
-    /// 1.1–1.2 s in chunks of 8,192 and 1.3 s in chunks of 1,024 (batch 1, one thread, loaded machine).
+    /// Time steps × sequences per checkpointed chunk: a chunk's activations (≈ 4 KB a step for 2 layers of 64, ≈ 9 MB)
+    /// stay near the caches, and each chunk's few libtorch calls are spread over 2,048 steps (lengths compared in
+    /// docs/BENCHMARKS.md, "Problem 2b at a million steps").
     /// </summary>
     const int ChunkRows = 2048;
 

@@ -72,7 +72,11 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
         return projection.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Runs the layer over a whole sequence from its input's <see cref="project"/>ion: the same as <see cref="forward"/> on that input.</summary>
+    /// <summary>
+    /// Runs the layer over a whole sequence from its input's <see cref="project"/>ion: the same as <see cref="forward"/> on that
+    /// input. On the CPU the whole sequence is one autograd node (<see cref="GilrLstmFunction"/>: C# passes over time around
+    /// two matrix products, forward and backward); elsewhere, tensor operations.
+    /// </summary>
     /// <param name="projection"><see cref="project"/>(x) [batch, time, 6·hiddenSize].</param>
     /// <param name="state">(h̃_0, c_0), each [batch, hiddenSize]; zero when null.</param>
     /// <returns>All h_t [batch, time, hiddenSize] and the final state (h̃_T, c_T) (the initial state when time is 0).</returns>
@@ -85,7 +89,12 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
         long time = projection.size(1);
         var gilr0 = state?.Gilr ?? Zeros(projection);
         var cell0 = state?.Cell ?? Zeros(projection);
-        var (a, x) = Coefficients(projection, hidden);
+        if (projection.device_type == DeviceType.CPU && time > 0)
+        {
+            var outputs = GilrLstmFunction.apply(projection.contiguous(), gilr_gates.weight!, gilr0.contiguous(), cell0.contiguous());
+            return (outputs[0].MoveToOuterDisposeScope(), new GilrLstmState(outputs[1].MoveToOuterDisposeScope(), outputs[2].MoveToOuterDisposeScope()));
+        }
+        var (a, x) = Gilr.Coefficients(projection.narrow(-1, 0, hidden), projection.narrow(-1, hidden, hidden));
         var htilde = LinearRecurrence.apply(x, a, state?.Gilr);
         var htildeLast = time > 0 ? htilde.select(1, -1) : gilr0.alias();
         var previous = time > 0 ? cat([gilr0.unsqueeze(1), htilde.narrow(1, 0, time - 1)], 1) : htilde; // h̃_{t-1}
@@ -128,18 +137,6 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
         var bias = input_gates.bias!;
         bias.narrow(0, 0, Options.HiddenSize).copy_(forget);
         bias.narrow(0, Options.HiddenSize, Options.HiddenSize).copy_(-forget);
-    }
-
-    /// <summary>
-    /// The GILR coefficients a = σ(p_g), x = (1 − a) ⊙ tanh(p_c) from a projection [..., 6·hidden]: one fused pass
-    /// (<see cref="GilrCoefficientsFunction"/>) on the CPU, tensor operations elsewhere.
-    /// </summary>
-    static (Tensor A, Tensor X) Coefficients(Tensor projection, int hidden)
-    {
-        if (projection.device_type != DeviceType.CPU)
-            return Gilr.Coefficients(projection.narrow(-1, 0, hidden), projection.narrow(-1, hidden, hidden));
-        var ax = GilrCoefficientsFunction.apply(projection.contiguous(), hidden);
-        return (ax[0], ax[1]);
     }
 
     /// <summary>

@@ -26,11 +26,12 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
         var parameters = vars.Skip(2 + plan.StateCount).Cast<Tensor>().ToArray();
         long time = input.size(1);
         var starts = new List<Tensor>(); // s_k at the start of each chunk, flattened
-        for (long t0 = 0; t0 < time; t0 += plan.ChunkLength)
-        {
-            starts.AddRange(state);
-            state = Run(plan, input, t0, state);
-        }
+        using (OneIntraOpThread())
+            for (long t0 = 0; t0 < time; t0 += plan.ChunkLength)
+            {
+                starts.AddRange(state);
+                state = Run(plan, input, t0, state);
+            }
         if (time == 0) state = [.. state.Select(s => s.clone())]; // outputs must be new tensors
         ctx.save_for_backward([input, .. starts]);
         ctx.save_data("plan", plan);
@@ -51,17 +52,18 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
             long time = input.size(1);
             bool inputGrad = input.is_floating_point() && input.requires_grad;
             var gradInput = inputGrad ? zeros_like(input) : null;
-            var gradState = gradOutputs.ToArray();
             var gradParameters = new Tensor?[parameters.Length];
             int chunks = (int)((time + plan.ChunkLength - 1) / plan.ChunkLength);
-            for (int k = chunks - 1; k >= 0; k--)
-            {
-                long t0 = k * plan.ChunkLength;
-                var start = saved.Skip(1 + k * plan.StateCount).Take(plan.StateCount).ToArray();
-                var (gradPiece, gradStart) = BackChunk(plan, input, t0, start, inputGrad, gradState, parameters, gradParameters);
-                gradInput?.narrow(1, t0, gradPiece!.size(1)).copy_(gradPiece!);
-                gradState = gradStart;
-            }
+            var gradState = gradOutputs.ToArray();
+            using (OneIntraOpThread())
+                for (int k = chunks - 1; k >= 0; k--)
+                {
+                    var start = saved.Skip(1 + k * plan.StateCount).Take(plan.StateCount).ToArray();
+                    using var rerun = Recompute(plan, input, k * plan.ChunkLength, start, inputGrad);
+                    var (gradPiece, gradStart) = Backpropagate(rerun, gradState, parameters, gradParameters);
+                    gradInput?.narrow(1, k * plan.ChunkLength, gradPiece!.size(1)).copy_(gradPiece!);
+                    gradState = gradStart;
+                }
             var result = new List<Tensor> { null!, gradInput! };
             result.AddRange(gradState);
             result.AddRange(gradParameters.Select((g, i) => g ?? zeros_like(parameters[i])));
@@ -72,6 +74,26 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
         {
             foreach (var t in saved) t?.Dispose();
             foreach (var t in gradOutputs) t?.Dispose(); // handles TorchSharp made for this call
+        }
+    }
+
+    /// <summary>
+    /// libtorch's ops on one intra-op thread until disposed (the previous count restored): its OpenMP threads wait for each
+    /// other at the end of every op, which on cores shared with other processes costs many times what it gains
+    /// (docs/BENCHMARKS.md, "Problem 2b at a million steps").
+    /// </summary>
+    static IDisposable OneIntraOpThread()
+    {
+        int threads = get_num_threads();
+        if (threads > 1) set_num_threads(1);
+        return new Restore(threads);
+    }
+
+    sealed class Restore(int threads) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (threads > 1) set_num_threads(threads);
         }
     }
 
@@ -86,12 +108,20 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
         return next;
     }
 
+    /// <summary>A chunk rerun with autograd on: its start-state leaves, its input piece (a leaf when x needs a gradient) and its end state.</summary>
+    sealed record Recomputed(Tensor[] Leaves, Tensor Piece, Tensor[] End) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var t in Leaves.Append(Piece).Concat(End)) t.Dispose();
+        }
+    }
+
     /// <summary>
-    /// Reruns chunk k from s_k with autograd on and backpropagates ∂L/∂s_{k+1}: returns ∂L/∂x over the chunk (null
-    /// when x needs none) and ∂L/∂s_k, and adds ∂L/∂θ into <paramref name="gradParameters"/>.
+    /// Reruns chunk k from s_k with autograd on: the chunk's intermediate tensors go with the scope here (the graph keeps
+    /// what backward needs); the leaves, the piece and the end state are the caller's to dispose.
     /// </summary>
-    static (Tensor? GradPiece, Tensor[] GradStart) BackChunk(Plan plan, Tensor input, long t0, Tensor[] start, bool inputGrad,
-        Tensor[] gradEnd, Tensor[] parameters, Tensor?[] gradParameters)
+    static Recomputed Recompute(Plan plan, Tensor input, long t0, Tensor[] start, bool inputGrad)
     {
         using var scope = NewDisposeScope();
         var leaves = start.Select(s => s.detach().requires_grad_(true)).ToArray();
@@ -99,6 +129,19 @@ internal sealed class TimeCheckpointFunction : MultiTensorFunction<TimeCheckpoin
         if (inputGrad) piece = piece.detach().requires_grad_(true);
         Tensor[] end;
         using (enable_grad()) end = plan.Chunk(piece, leaves);
+        foreach (var t in leaves.Append(piece).Concat(end)) t.MoveToOuterDisposeScope();
+        return new Recomputed(leaves, piece, end);
+    }
+
+    /// <summary>
+    /// Backpropagates ∂L/∂s_{k+1} through a rerun chunk: returns ∂L/∂x over the chunk (null when x needs none) and ∂L/∂s_k,
+    /// and adds ∂L/∂θ into <paramref name="gradParameters"/>.
+    /// </summary>
+    static (Tensor? GradPiece, Tensor[] GradStart) Backpropagate(Recomputed chunk, Tensor[] gradEnd, Tensor[] parameters, Tensor?[] gradParameters)
+    {
+        using var scope = NewDisposeScope();
+        var (leaves, piece, end) = (chunk.Leaves, chunk.Piece, chunk.End);
+        bool inputGrad = piece.requires_grad;
         Tensor[] wrt = [.. leaves, .. (inputGrad ? [piece] : Array.Empty<Tensor>()), .. parameters];
         var live = Enumerable.Range(0, end.Length).Where(j => end[j].requires_grad).ToArray(); // a state carried without depending on anything trainable has no graph
         var grads = live.Length == 0 ? new Tensor?[wrt.Length]
