@@ -41,6 +41,7 @@ public sealed class KeywordSpotter
     readonly float[] _mean, _scale, _features, _logits;
     readonly float[][] _history;
     readonly float[] _smoothed;
+    readonly double[] _sums;
     readonly float[][] _smoothedHistory;
     readonly float _onsetLevel;
     readonly bool[] _isKeyword;
@@ -86,6 +87,7 @@ public sealed class KeywordSpotter
         _logits = new float[Labels.Count];
         _history = Enumerable.Range(0, Options.SmoothingFrames).Select(_ => new float[Labels.Count]).ToArray();
         _smoothed = new float[Labels.Count];
+        _sums = new double[Labels.Count];
         _smoothedHistory = Enumerable.Range(0, (int)Math.Ceiling(LookbackSeconds * Frontend.SampleRate / Frontend.Hop) + 1).Select(_ => new float[Labels.Count]).ToArray();
         _isKeyword = Labels.Select(l => !l.StartsWith('_')).ToArray();
     }
@@ -118,9 +120,8 @@ public sealed class KeywordSpotter
     {
         for (int b = 0; b < _features.Length; b++) _features[b] = (frame[b] - _mean[b]) * _scale[b];
         _step(_features, _logits);
-        Softmax(_logits, _history[_frames % _history.Length]);
         long current = _frames++;
-        Smooth(_smoothedHistory[current % _smoothedHistory.Length]);
+        Smooth(_history[current % _history.Length], _smoothedHistory[current % _smoothedHistory.Length]);
         int best = -1;
         for (int c = 0; c < _smoothed.Length; c++)
             if (_isKeyword[c] && (best < 0 || _smoothed[c] > _smoothed[best])) best = c;
@@ -132,13 +133,22 @@ public sealed class KeywordSpotter
         }
     }
 
-    /// <summary>p̄_c = mean of the posteriors of the last min(frames, N) frames, into <c>_smoothed</c> and <paramref name="record"/>.</summary>
-    void Smooth(float[] record)
+    /// <summary>
+    /// The frame's posteriors (softmax of the logits) into <paramref name="slot"/>, the oldest of the last N, and
+    /// p̄_c = mean of the last min(frames, N) into <c>_smoothed</c> and <paramref name="record"/>: a running sum, the
+    /// posterior leaving the window subtracted (in double, so that years of frames leave its rounding below 1e-7).
+    /// </summary>
+    void Smooth(float[] slot, float[] record)
     {
+        if (_frames > _history.Length)
+            for (int c = 0; c < _sums.Length; c++) _sums[c] -= slot[c];
+        Softmax(_logits, slot);
         int filled = (int)Math.Min(_frames, _history.Length);
-        Array.Clear(_smoothed);
-        for (int h = 0; h < filled; h++)
-            for (int c = 0; c < _smoothed.Length; c++) _smoothed[c] += _history[h][c] / filled;
+        for (int c = 0; c < _sums.Length; c++)
+        {
+            _sums[c] += slot[c];
+            _smoothed[c] = (float)(_sums[c] / filled);
+        }
         _smoothed.CopyTo(record, 0);
     }
 
