@@ -17,17 +17,19 @@ static class ListenCommand
         var threshold = new Option<float>("--threshold") { Description = "Smoothed posterior a keyword must exceed.", DefaultValueFactory = _ => defaults.Threshold };
         var smoothing = new Option<int>("--smoothing") { Description = "Frames the posteriors are averaged over.", DefaultValueFactory = _ => defaults.SmoothingFrames };
         var refractory = new Option<double>("--refractory") { Description = "Seconds after a detection during which no other fires.", DefaultValueFactory = _ => defaults.RefractorySeconds };
+        var onset = new Option<float>("--onset-level") { Description = "A detection is dated to where the keyword's smoothed posterior last rose past this level (capped at --threshold).", DefaultValueFactory = _ => defaults.OnsetLevel };
         var int8 = new Option<bool>("--int8") { Description = "Run the int8 runtime path (needs a model trained with --quantize int8)." };
         var truth = new Option<string?>("--truth") { Description = "A truth.csv from `lmu data kws-stream`: print precision, recall, F1 (±0.5 s) and false alarms per hour at the end." };
         var json = new Option<bool>("--json") { Description = "One JSON object per line (detections, then the score)." };
         var command = new Command("listen", "Run a keyword model over a long recording, frame by frame and never reset, printing one line per detection.")
-            { model, input, threshold, smoothing, refractory, int8, truth, json };
+            { model, input, threshold, smoothing, refractory, onset, int8, truth, json };
         command.SetAction(parse =>
         {
-            var options = new KeywordSpotterOptions(parse.GetValue(smoothing), parse.GetValue(threshold), parse.GetValue(refractory));
+            var options = new KeywordSpotterOptions(parse.GetValue(smoothing), parse.GetValue(threshold), parse.GetValue(refractory), parse.GetValue(onset));
             if (options.SmoothingFrames < 1) throw new UserError("--smoothing must be ≥ 1.");
             if (options.Threshold is <= 0 or >= 1) throw new UserError("--threshold must lie in (0, 1).");
             if (options.RefractorySeconds < 0) throw new UserError("--refractory must be ≥ 0.");
+            if (options.OnsetLevel is <= 0 or >= 1) throw new UserError("--onset-level must lie in (0, 1).");
             return Execute(parse.GetValue(model)!, parse.GetValue(input)!, options, parse.GetValue(int8), parse.GetValue(truth), parse.GetValue(json));
         });
         return command;
@@ -57,8 +59,8 @@ static class ListenCommand
             {
                 all.Add(d);
                 Console.Out.WriteLine(json
-                    ? JsonSerializer.Serialize(new { time = Math.Round(d.Time, 3), keyword = d.Keyword, confidence = Math.Round(d.Confidence, 4) })
-                    : string.Create(CultureInfo.InvariantCulture, $"{d.Time,9:F2} s  {d.Keyword,-6} {d.Confidence:F3}"));
+                    ? JsonSerializer.Serialize(new { time = Math.Round(d.Time, 3), keyword = d.Keyword, confidence = Math.Round(d.Confidence, 4), decided = Math.Round(d.DecisionTime, 3) })
+                    : string.Create(CultureInfo.InvariantCulture, $"{d.Time,9:F2} s  {d.Keyword,-6} {d.Confidence:F3}  (decided at {d.DecisionTime:F2} s)"));
             }
         }
         int chunk = spotter.Frontend.SampleRate / 10; // 100 ms at a time, as a live source delivers it

@@ -42,8 +42,44 @@ public class KeywordSpotterTests
             at += chunk;
         }
         Assert.Equal(given.Select(g => g.Word), found.Select(d => d.Keyword));
-        for (int i = 0; i < given.Length; i++) Assert.InRange(found[i].Time, given[i].Time, given[i].Time + 0.5); // once 3 of 4 frames agree
+        double hop = (double)o.Hop / rate, window = (double)o.WindowLength / rate;
+        for (int i = 0; i < given.Length; i++)
+        {
+            // the smoothed posterior is 1/4 ≥ OnsetLevel in the first frame that hears the tone and 3/4 > 0.7 two frames later
+            Assert.InRange(found[i].Time, given[i].Time, given[i].Time + window + hop);
+            Assert.Equal(2 * hop, found[i].DecisionTime - found[i].Time, 9);
+        }
         Assert.Equal(20.0, spotter.Seconds, 1);
+    }
+
+    [Fact]
+    public void A_detection_is_dated_to_the_rise_of_its_posterior_at_most_the_lookback_before_the_decision()
+    {
+        var o = new LogMelOptions();
+        // Posterior of "yes" per frame (no smoothing): a rise to 0.3 (above the onset level 0.2, under the threshold 0.7) that
+        // lasts 2 s before the decision, then one that lasts 10 frames; silence between.
+        float Yes(long f) => f switch { >= 100 and < 200 => 0.3f, >= 200 and < 205 => 0.99f, >= 400 and < 410 => 0.3f, >= 410 and < 415 => 0.99f, _ => 0.001f };
+        long frame = 0;
+        void Scripted(ReadOnlySpan<float> features, Span<float> logits)
+        {
+            float yes = Yes(frame++);
+            logits[0] = MathF.Log(0.99f - yes); logits[1] = MathF.Log(0.005f); logits[2] = MathF.Log(yes); logits[3] = MathF.Log(0.005f);
+        }
+        var spotter = new KeywordSpotter(Metadata(o), o.Bands, 4, Scripted, new KeywordSpotterOptions(SmoothingFrames: 1, Threshold: 0.7f, RefractorySeconds: 1, OnsetLevel: 0.2f));
+        var found = spotter.Push(new float[500 * o.Hop + o.WindowLength]).ToArray();
+        double End(long f) => (double)(f * o.Hop + o.WindowLength) / o.SampleRate;
+        int lookback = (int)Math.Round(KeywordSpotter.LookbackSeconds * o.SampleRate / o.Hop);
+        Assert.Equal(["yes", "yes"], found.Select(d => d.Keyword));
+        Assert.Equal((End(200 - lookback), End(200)), (found[0].Time, found[0].DecisionTime));
+        Assert.Equal((End(400), End(410)), (found[1].Time, found[1].DecisionTime));
+    }
+
+    [Fact]
+    public void An_onset_level_outside_0_to_1_is_refused()
+    {
+        var o = new LogMelOptions();
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KeywordSpotter(Metadata(o), o.Bands, 4, Step, new KeywordSpotterOptions(OnsetLevel: 0)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KeywordSpotter(Metadata(o), o.Bands, 4, Step, new KeywordSpotterOptions(OnsetLevel: 1)));
     }
 
     [Fact]

@@ -71,6 +71,7 @@ public sealed class ListenCommandTests : IDisposable
         await process.WaitForExitAsync();
         Assert.Equal(0, process.ExitCode);
         Assert.NotEmpty(file.Stdout.Trim());                 // a random model over noise fires at a 0.05 threshold
+        Assert.Contains("\"decided\":", file.Stdout);      // the decision time beside the keyword's time
         Assert.Equal(file.Stdout, text);            // the same detections, line for line
     }
 

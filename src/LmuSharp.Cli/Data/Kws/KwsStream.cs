@@ -75,7 +75,8 @@ static class KwsStream
 
 /// <summary>
 /// Detections scored against the spoken keywords: a detection is a hit when it names a keyword spoken within
-/// ±<c>tolerance</c> seconds of the detection (between start − tolerance and end + tolerance), each keyword hit at most once; every
+/// ±<c>tolerance</c> seconds of the detection's time (<see cref="LmuSharp.Audio.Detection.Time"/>, the keyword's estimated time, not
+/// the decision's; between start − tolerance and end + tolerance), each keyword hit at most once; every
 /// other detection is a false alarm. Precision = hits / detections, recall = hits / keywords, F1 their harmonic mean.
 /// </summary>
 sealed record KwsScore(int Keywords, int Detections, int Hits, int FalseAlarms, double Hours)
