@@ -8,8 +8,8 @@ namespace LmuSharp.Torch.Training;
 /// <summary>
 /// The math of <see cref="DenseHead"/> on CPU, forward and backward, for the autograd nodes that contain it
 /// (<see cref="DenseHeadFunction"/>, <see cref="LmuClassifierLossFunction"/>): y = W₂ h̃ + b₂ with
-/// h̃ = r₂ ⊙ relu(W₁ x̃ + b₁), x̃ the (already masked) input. The four matrix products are <see cref="Blas"/> calls into
-/// fresh tensors; biases, ReLU and masks are element-wise passes in C#:
+/// h̃ = r₂ ⊙ relu(W₁ x̃ + b₁), x̃ the (already masked) input. The four matrix products are libtorch's; the ReLU and the
+/// masks are element-wise passes in C#:
 /// <code>
 /// ∂W₂ = ∂yᵀ h̃,  ∂b₂ = Σ_n ∂y,  ∂h = [h̃ &gt; 0] ⊙ r₂ ⊙ (∂y W₂),  ∂W₁ = ∂hᵀ x̃,  ∂b₁ = Σ_n ∂h,  ∂x̃ = ∂h W₁
 /// </code>
@@ -32,61 +32,23 @@ internal static class DenseHeadKernel
     public static (Tensor? Input, Tensor W1, Tensor? B1, Tensor W2, Tensor? B2) Backward(Tensor dy, Tensor x, Tensor h, Tensor? r2,
         Tensor w1, bool bias1, Tensor w2, bool bias2, bool inputGrad)
     {
-        var gradW2 = Product(dy, true, h, false);
-        var gradB2 = bias2 ? ColumnSums(dy) : null;
-        var dh = Product(dy, false, w2, false);
+        using var dyT = dy.t();
+        var gradW2 = dyT.mm(h);
+        var gradB2 = bias2 ? dy.sum(dim: 0) : null;
+        using var dh = dy.mm(w2);
         ReluMaskedBackward(dh, h, r2);
-        var gradW1 = Product(dh, true, x, false);
-        var gradB1 = bias1 ? ColumnSums(dh) : null;
-        var gradX = inputGrad ? Product(dh, false, w1, false) : null;
-        dh.Dispose();
+        using var dhT = dh.t();
+        var gradW1 = dhT.mm(x);
+        var gradB1 = bias1 ? dh.sum(dim: 0) : null;
+        var gradX = inputGrad ? dh.mm(w1) : null;
         return (gradX, gradW1, gradB1, gradW2, gradB2);
     }
 
-    /// <summary>op(a) op(b) into a new tensor (op = transpose where the flag is set).</summary>
-    public static Tensor Product(Tensor a, bool transposeA, Tensor b, bool transposeB)
-    {
-        var c = empty(transposeA ? a.shape[1] : a.shape[0], transposeB ? b.shape[0] : b.shape[1], a.dtype);
-        Blas.Gemm(c, a, transposeA, b, transposeB);
-        return c;
-    }
-
-    /// <summary>a Wᵀ + b (b may be null) into a new tensor: the bias fills each row, the product adds to it.</summary>
+    /// <summary>a Wᵀ + b (b may be null) into a new tensor.</summary>
     static Tensor Affine(Tensor a, Tensor w, Tensor? b)
     {
-        var c = empty(a.shape[0], w.shape[0], a.dtype);
-        if (b is not null)
-        {
-            if (a.dtype == ScalarType.Float32) FillRows<float>(c, b);
-            else FillRows<double>(c, b);
-        }
-        Blas.Gemm(c, a, false, w, true, beta: b is null ? 0 : 1);
-        return c;
-    }
-
-    static unsafe void FillRows<T>(Tensor c, Tensor row) where T : unmanaged
-    {
-        int rows = (int)c.shape[0], width = (int)c.shape[1];
-        var source = new ReadOnlySpan<T>(Pointer<T>(row), width);
-        T* target = Pointer<T>(c);
-        for (int n = 0; n < rows; n++) source.CopyTo(new Span<T>(target + (long)n * width, width));
-    }
-
-    /// <summary>Σ_n a[n, :] into a new [width] tensor.</summary>
-    public static Tensor ColumnSums(Tensor a)
-    {
-        var sums = zeros(a.shape[1], a.dtype);
-        if (a.dtype == ScalarType.Float32) ColumnSums<float>(a, sums);
-        else ColumnSums<double>(a, sums);
-        return sums;
-    }
-
-    static unsafe void ColumnSums<T>(Tensor a, Tensor sums) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int rows = (int)a.shape[0], width = (int)a.shape[1];
-        var total = new Span<T>(Pointer<T>(sums), width);
-        T* source = Pointer<T>(a);
-        for (int n = 0; n < rows; n++) TensorPrimitives.Add(total, new ReadOnlySpan<T>(source + (long)n * width, width), total);
+        using var wt = w.t();
+        return b is null ? a.mm(wt) : addmm(b, a, wt, beta: 1, alpha: 1);
     }
 
     /// <summary>a ← a ⊙ mask in place.</summary>
