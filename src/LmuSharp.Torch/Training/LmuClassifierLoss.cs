@@ -29,7 +29,8 @@ public static class LmuClassifierLoss
     {
         if (!Fused(layer, features, dense, classifier))
             return nn.functional.cross_entropy(DenseHead.Forward(layer.ForwardPrecomputed(features).Output, memoryDropout, dense, dropout, classifier), targets);
-        CheckTargets(targets, features.shape[0], classifier.weight!.shape[0]);
+        LmuChecks.Features(features, FinalMemoryWindows.Width(layer.Options), layer.Cell.ParameterType);
+        using var y = Targets(targets, features.shape[0], classifier.weight!.shape[0]);
         var o = layer.Options;
         long rows = features.shape[0];
         using var contiguous = features.contiguous();
@@ -39,28 +40,34 @@ public static class LmuClassifierLoss
         using var hiddenMask = dropout?.TrainingMask([rows, dense.weight!.shape[0]], features.dtype);
         var (encoderWeight, encoderBias) = layer.Cell.InputEncoder;
         return LmuClassifierLossFunction.apply(windows, encoderWeight, encoderBias, masks.InputMask, memoryMask,
-            dense.weight!, dense.bias, hiddenMask, classifier.weight, classifier.bias, targets);
+            dense.weight!, dense.bias, hiddenMask, classifier.weight, classifier.bias, y);
     }
 
     static bool Fused(Lmu layer, Tensor features, Linear dense, Linear classifier)
     {
-        if (!layer.CanPrecomputeInput || layer.Options.Hidden != HiddenCell.None) return false;
-        LmuChecks.Features(features, FinalMemoryWindows.Width(layer.Options), layer.Cell.ParameterType);
         var dtype = features.dtype;
-        return is_grad_enabled() && features.device_type == TorchSharp.DeviceType.CPU
+        return layer.CanPrecomputeInput && layer.Options.Hidden == HiddenCell.None
+            && is_grad_enabled() && features.device_type == TorchSharp.DeviceType.CPU
             && dtype is ScalarType.Float32 or ScalarType.Float64
             && dense.weight!.dtype == dtype && classifier.weight!.dtype == dtype
             && (layer.Cell.InputEncoder.Weight.requires_grad || dense.weight.requires_grad || classifier.weight.requires_grad);
     }
 
-    /// <summary>libtorch's own check fails deep inside its kernel; this one names the problem.</summary>
-    static unsafe void CheckTargets(Tensor targets, long rows, long classes)
+    /// <summary>
+    /// The targets, contiguous, as the fused kernel reads them; refused by name when they are not class indices of the
+    /// batch (libtorch's own check fails deep inside its kernel).
+    /// </summary>
+    static unsafe Tensor Targets(Tensor targets, long rows, long classes)
     {
         if (targets.dtype != ScalarType.Int64 || targets.dim() != 1 || targets.shape[0] != rows || targets.device_type != TorchSharp.DeviceType.CPU)
             throw new ArgumentException($"targets must be int64 class indices of shape [{rows}] on the CPU, got {targets.dtype} [{string.Join(", ", targets.shape)}] on {targets.device}.", nameof(targets));
-        using var y = targets.contiguous();
+        var y = targets.contiguous();
         foreach (long value in new ReadOnlySpan<long>(Recurrence.TensorMemory.Pointer<long>(y), (int)rows))
             if (value < 0 || value >= classes)
+            {
+                y.Dispose();
                 throw new ArgumentException($"targets must lie in [0, {classes}) (the classifier's outputs), got {value}.", nameof(targets));
+            }
+        return y;
     }
 }

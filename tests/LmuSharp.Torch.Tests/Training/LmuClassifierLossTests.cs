@@ -152,6 +152,17 @@ public class LmuClassifierLossTests
     }
 
     [Fact]
+    public void Strided_targets_give_the_loss_of_contiguous_ones()
+    {
+        var model = Build(new Case(1, 1, true, 0, 0, 0, true, ScalarType.Float64));
+        var features = model.Layer.PrecomputeInput(Randn(ScalarType.Float64, 4, 20, 1));
+        var every = tensor(new long[] { 0, 9, 3, 9, 1, 9, 2, 9 });
+        var strided = every[TensorIndex.Slice(0, null, 2)];
+        Assert.False(strided.is_contiguous());
+        Assert.Equal(model.Fused(features, strided.contiguous()).item<double>(), model.Fused(features, strided).item<double>());
+    }
+
+    [Fact]
     public void Targets_outside_the_classes_or_of_the_wrong_shape_are_refused_by_name()
     {
         var model = Build(new Case(1, 1, true, 0, 0.2, 0.5, true, ScalarType.Float32));
