@@ -46,6 +46,18 @@ public class TimeCheckpointTests
         return [.. grads, .. final.Select(f => f.detach())];
     }
 
+    /// <summary>The model in float64, an input, the five initial state vectors and fixed random loss weights, from <paramref name="seed"/>.</summary>
+    static (TwoLayers Model, Tensor X, Tensor[] State, Tensor[] Weights) Problem(int seed)
+    {
+        manual_seed(seed);
+        var model = new TwoLayers();
+        model.to(ScalarType.Float64);
+        var x = randn([2, Time, Input], dtype: ScalarType.Float64, requires_grad: true);
+        var state = Enumerable.Range(0, 5).Select(_ => randn([2, Hidden], dtype: ScalarType.Float64, requires_grad: true)).ToArray();
+        var weights = Enumerable.Range(0, 5).Select(_ => randn([2, Hidden], dtype: ScalarType.Float64)).ToArray();
+        return (model, x, state, weights);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(5)]  // 23 = 4 · 5 + 3: a short last chunk
@@ -53,12 +65,7 @@ public class TimeCheckpointTests
     [InlineData(64)] // one chunk longer than the sequence
     public void Final_state_and_every_gradient_equal_those_of_the_whole_sequence_in_one_graph(long chunkLength)
     {
-        manual_seed(71);
-        var model = new TwoLayers();
-        model.to(ScalarType.Float64);
-        var x = randn([2, Time, Input], dtype: ScalarType.Float64, requires_grad: true);
-        var state = Enumerable.Range(0, 5).Select(_ => randn([2, Hidden], dtype: ScalarType.Float64, requires_grad: true)).ToArray();
-        var weights = Enumerable.Range(0, 5).Select(_ => randn([2, Hidden], dtype: ScalarType.Float64)).ToArray();
+        var (model, x, state, weights) = Problem(71);
 
         var plain = Gradients(model, x, state, weights, null);
         var checkpointed = Gradients(model, x, state, weights, chunkLength);
@@ -72,12 +79,7 @@ public class TimeCheckpointTests
     [InlineData(2)] // run on one intra-op thread, then the two restored
     public void Gradients_are_the_same_with_one_or_two_threads_and_the_thread_count_is_restored(int threads)
     {
-        manual_seed(75);
-        var model = new TwoLayers();
-        model.to(ScalarType.Float64);
-        var x = randn([2, Time, Input], dtype: ScalarType.Float64, requires_grad: true);
-        var state = Enumerable.Range(0, 5).Select(_ => randn([2, Hidden], dtype: ScalarType.Float64, requires_grad: true)).ToArray();
-        var weights = Enumerable.Range(0, 5).Select(_ => randn([2, Hidden], dtype: ScalarType.Float64)).ToArray();
+        var (model, x, state, weights) = Problem(75);
         var plain = Gradients(model, x, state, weights, null);
         int before = get_num_threads();
         set_num_threads(threads);
