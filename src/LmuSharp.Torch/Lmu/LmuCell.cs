@@ -118,7 +118,8 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
         var u = encodedInput;
         if (hidden_encoder is not null) u = u + hidden_encoder.forward(masks.Hidden(state.Hidden!));
         if (memory_encoder is not null) u = u + memory_encoder.forward(masks.Memory(state.Memory.flatten(1)));
-        var m = state.Memory.matmul(system.ABar.mT).addcmul_(u.unsqueeze(-1), system.BBar, 1); // M_t = M_{t−1} Āᵀ + u_t B̄ᵀ
+        using var one = Unit();
+        var m = state.Memory.matmul(system.ABar.mT).addcmul_(u.unsqueeze(-1), system.BBar, one); // M_t = M_{t−1} Āᵀ + u_t B̄ᵀ
         var (o, h, c) = Hidden(m.flatten(1), x, state);
         return (o, new LmuState(m, h, c));
     }
@@ -141,9 +142,17 @@ public sealed class LmuCell : nn.Module<Tensor, LmuState?, (Tensor Output, LmuSt
         var z = masks.InputWindows(windows.narrow(1, 0, inputs));                // [N, C, d]
         var w = input_encoder.weight!;                                           // W_x [memoryD, C]
         var m = inputs == 1 ? z * w : w.matmul(z);                               // W_x Z [N, memoryD, d]; one input: a broadcast product
-        if (input_encoder.bias is { } b) m = m.addcmul(windows.narrow(1, inputs, 1), b.unsqueeze(1), 1); // + b S
+        using var one = Unit();
+        if (input_encoder.bias is { } b) m = m.addcmul(windows.narrow(1, inputs, 1), b.unsqueeze(1), one); // + b S
         return m;
     }
+
+    /// <summary>
+    /// The scalar 1 for <c>addcmul</c>'s value, held by the caller until the op returns: an implicitly converted literal
+    /// is garbage as soon as its native handle is passed, and its finalizer could free it while libtorch reads it (seen
+    /// once: "Expected false to be true" in c10's Scalar::toFloat inside addcmul_).
+    /// </summary>
+    static Scalar Unit() => 1.ToScalar();
 
     /// <summary>The hidden cell on [vec(M_t); x_t]: (o_t, h_t, c_t). Works on any leading shape for None/Linear.</summary>
     internal (Tensor Output, Tensor? Hidden, Tensor? Cell) Hidden(Tensor memory, Tensor? x, LmuState? previous)
