@@ -56,15 +56,15 @@ sealed class LongTwoBTask : ITask
             }
             return new Split(torch.tensor(tokens, [count, length, 1]), torch.tensor(labels));
         }
-        // Held-out sets of 128 and 256 sequences, fewer for very long ones (each 1M-step sequence is 1 MB of tokens).
-        int heldOut = Math.Clamp((1 << 22) / length, 2, 128);
+        // Held-out sets of 128 and 256 sequences, fewer for very long ones: 16 and 32 at a million steps.
+        int heldOut = Math.Clamp((1 << 24) / length, 2, 128);
         return new TaskData(Make(config.TrainSamples > 0 ? config.TrainSamples : 256), Make(heldOut), Make(2 * heldOut));
     }
 
     public nn.Module<Tensor, Tensor> Build(TrainConfig config) => new Model(config.Hidden, config.Length > 0 ? config.Length : 8192);
 
     /// <summary>Tokens [batch, T, 1] → ±one-hot projection → GILR-LSTM → GILR-LSTM → logits [batch, 2].</summary>
-    sealed class Model : nn.Module<Tensor, Tensor>, IExportable
+    sealed class Model : nn.Module<Tensor, Tensor>, IExportable, ITimeRescalable
     {
 #pragma warning disable IDE1006 // field names are the state_dict prefixes
         readonly Parameter input;      // V: the one-hot input projection, one column per dimension
@@ -81,6 +81,13 @@ sealed class LongTwoBTask : ITask
             RegisterComponents();
             layer1.chrono_init(length);
             layer2.chrono_init(length);
+        }
+
+        /// <summary>Both layers slowed down (<see cref="GilrLstm.rescale_time"/>); the input projection and classifier are unchanged.</summary>
+        public void RescaleTime(double factor)
+        {
+            layer1.rescale_time(factor);
+            layer2.rescale_time(factor);
         }
 
         /// <summary>The runtime reads the 128-dimensional one-hot (±e₁ first) inputs: V becomes a dense layer.</summary>

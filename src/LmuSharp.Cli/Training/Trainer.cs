@@ -27,6 +27,15 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     /// <summary>A checkpoint whose model weights a new run starts from (warm start), or null.</summary>
     public string? InitialWeights { get; init; }
 
+    /// <summary>Slows a warm-started model trained on another sequence length by the ratio of the lengths.</summary>
+    void RescaleTime(nn.Module model, TrainConfig initial)
+    {
+        if (model is not ITimeRescalable rescalable || initial.Length <= 0 || config.Length <= 0 || initial.Length == config.Length) return;
+        double factor = (double)config.Length / initial.Length;
+        rescalable.RescaleTime(factor);
+        console.MarkupLine($"Slowed down ×{factor:G4}: the weights were trained on {initial.Length:N0} steps, this run has {config.Length:N0}.");
+    }
+
     /// <summary>Stop after the current batch, saving a resumable checkpoint (Ctrl-C).</summary>
     public void RequestStop() => _stop.Cancel();
 
@@ -41,8 +50,10 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         var progress = resumeFrom?.Progress ?? new TrainProgress(0, 0, 0, [], 0, double.NaN, 0);
         if (resumeFrom is null && InitialWeights is not null)
         {
-            Checkpoint.Restore(Checkpoint.Load(InitialWeights), model, optimizer: null);
+            var initial = Checkpoint.Load(InitialWeights);
+            Checkpoint.Restore(initial, model, optimizer: null);
             console.MarkupLine($"Starting from the weights of {Markup.Escape(InitialWeights)}.");
+            RescaleTime(model, initial.Config);
         }
         if (resumeFrom is not null)
         {

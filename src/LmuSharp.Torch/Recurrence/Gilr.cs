@@ -80,6 +80,28 @@ public sealed class Gilr : nn.Module<Tensor, Tensor?, (Tensor Output, Tensor Sta
         gate.bias!.copy_(ChronoBias(Options.HiddenSize, maxTimescale));
     }
 
+    /// <summary>
+    /// Slows the recurrence down by <paramref name="factor"/>: b_g += ln k. Where the gate is near 1 (σ(q) ≈ 1 − e^{−q}),
+    /// the leak 1 − g becomes (1 − g)/k, so h̃_t − h̃_{t−1} = (1 − g) ⊙ (i − h̃_{t−1}) takes steps k times smaller: the layer
+    /// run on each input repeated k times follows the original run on the inputs (Euler steps Δ/k instead of Δ). A model
+    /// trained on sequences of length T, slowed by k, starts where it was on sequences of length kT.
+    /// </summary>
+    /// <param name="factor">k &gt; 0: the ratio of the new time scale to the old (e.g. of sequence lengths).</param>
+    public void rescale_time(double factor)
+    {
+        double shift = TimeShift(factor);
+        using var _ = no_grad();
+        gate.bias!.add_(shift);
+    }
+
+    /// <summary>ln k, the logit shift that divides a small leak (or a small gate) by k; k must be positive and finite.</summary>
+    internal static double TimeShift(double factor)
+    {
+        if (!(factor > 0) || double.IsInfinity(factor))
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, $"factor must be a positive finite time ratio, got {factor}.");
+        return Math.Log(factor);
+    }
+
     /// <summary>log(u − 1), u ~ U(2, maxTimescale): biases whose sigmoid retains for about u steps.</summary>
     internal static Tensor ChronoBias(long count, double maxTimescale)
     {

@@ -140,6 +140,23 @@ public sealed class GilrLstm : nn.Module<Tensor, GilrLstmState?, (Tensor Output,
     }
 
     /// <summary>
+    /// Slows both recurrences down by <paramref name="factor"/> k (see <see cref="Gilr.rescale_time"/>): b_g += ln k in the
+    /// GILR, b_f += ln k and b_i −= ln k in the cell. Where f is near 1 and i near 0 (the gates of a long memory), the cell's
+    /// step c_t − c_{t−1} = −(1 − f) ⊙ c_{t−1} + i ⊙ z shrinks k-fold in both terms, so the layer run on each input repeated
+    /// k times follows the original run on the inputs. Used to warm-start a model trained on length T at length kT.
+    /// </summary>
+    /// <param name="factor">k &gt; 0: the ratio of the new time scale to the old (e.g. of sequence lengths).</param>
+    public void rescale_time(double factor)
+    {
+        double shift = Gilr.TimeShift(factor);
+        gilr.rescale_time(factor);
+        using var _ = no_grad();
+        var bias = input_gates.bias!;
+        bias.narrow(0, 0, Options.HiddenSize).add_(shift);
+        bias.narrow(0, Options.HiddenSize, Options.HiddenSize).sub_(shift);
+    }
+
+    /// <summary>
     /// f = σ(q_f), i ⊙ z = σ(q_i) ⊙ tanh(q_z), o = σ(q_o) from q = p[..., offset : offset + 4·hidden] + u, where p holds
     /// V x + b and u = U h̃_prev [..., 4·hidden]: one fused pass (<see cref="LstmGatesFunction"/>) on the CPU, tensor
     /// operations elsewhere.
