@@ -24,6 +24,17 @@ public class CurveCommandTests
     }
 
     [Fact]
+    public void Runs_shorter_than_two_hours_are_counted_in_minutes()
+    {
+        var dir = LmuProcess.TempDirectory();
+        WriteRun(Path.Combine(dir, "a"), (0.5, 60), (1.0, 120));
+        WriteRun(Path.Combine(dir, "b"), (1.0, 30));
+        var run = LmuProcess.Run(dir, "curve", "a", "b", "-o", "curve.png");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("2.50 min in all", run.Stdout);
+    }
+
+    [Fact]
     public void A_run_without_metrics_is_named_in_one_line_with_exit_code_2()
     {
         var dir = LmuProcess.TempDirectory();

@@ -5,8 +5,8 @@ namespace LmuSharp.Cli.Commands;
 
 /// <summary>
 /// `lmu curve`: the learning curve of runs that continue one another (a curriculum whose legs warm-start from the
-/// previous leg): each run's validation metric per epoch against the training hours of all runs so far, one line per
-/// run, as a PNG. Reads each run directory's metrics.jsonl.
+/// previous leg): each run's validation metric per epoch against the training time of all runs so far (hours, or
+/// minutes when they took under two hours), one line per run with a marker per epoch, as a PNG. Reads each run directory's metrics.jsonl.
 /// </summary>
 static class CurveCommand
 {
@@ -15,24 +15,27 @@ static class CurveCommand
         var runs = new Argument<string[]>("runs") { Description = "Run directories, in the order they were trained.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "The PNG to write.", Required = true };
         var title = new Option<string>("--title") { Description = "Chart title.", DefaultValueFactory = _ => "learning curve" };
-        var command = new Command("curve", "Plot the validation metric of consecutive runs (e.g. curriculum legs) against cumulative training hours.") { runs, output, title };
+        var command = new Command("curve", "Plot the validation metric of consecutive runs (e.g. curriculum legs) against cumulative training time.") { runs, output, title };
         command.SetAction(parse => Execute(parse.GetValue(runs)!, parse.GetValue(output)!, parse.GetValue(title)!));
         return command;
     }
 
     static int Execute(string[] runs, string output, string title)
     {
+        var histories = runs.Select(run => (Run: run, History: Read(run))).ToArray();
+        double total = histories.Sum(r => r.History[^1].Seconds);
+        // Hours, or minutes for a curriculum shorter than two hours.
+        var (unit, seconds) = total < 7200 ? ("min", 60.0) : ("h", 3600.0);
         var series = new List<(string Name, double[] X, double[] Y)>();
         double offset = 0;
-        foreach (var run in runs)
+        foreach (var (run, history) in histories)
         {
-            var history = Read(run);
-            series.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(run)), [.. history.Select(h => (offset + h.Seconds) / 3600)], [.. history.Select(h => h.Validation)]));
+            series.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(run)), [.. history.Select(h => (offset + h.Seconds) / seconds)], [.. history.Select(h => h.Validation)]));
             offset += history[^1].Seconds;
-            AnsiConsole.MarkupLine($"{Markup.Escape(run)}: {history.Count} epochs, {history[^1].Seconds / 3600:F2} h, last validation {history[^1].Validation:F4}");
+            AnsiConsole.MarkupLine($"{Markup.Escape(run)}: {history.Count} epochs, {history[^1].Seconds / seconds:F2} {unit}, last validation {history[^1].Validation:F4}");
         }
-        Charts.Lines(output, title, "training hours (cumulative)", "validation metric", series);
-        AnsiConsole.MarkupLine($"Wrote {Markup.Escape(output)} ({offset / 3600:F2} h in all).");
+        Charts.Lines(output, title, unit == "h" ? "training hours (cumulative)" : "training minutes (cumulative)", "validation metric", series, markers: true);
+        AnsiConsole.MarkupLine($"Wrote {Markup.Escape(output)} ({total / seconds:F2} {unit} in all).");
         return 0;
     }
 

@@ -8,12 +8,12 @@ static class Charts
 {
     /// <summary>One chart with several named line series over a shared x axis.</summary>
     public static void Lines(string path, string title, string xLabel, string yLabel,
-        IReadOnlyList<(string Name, double[] X, double[] Y)> series, bool logY = false, int width = 1000, int height = 450)
+        IReadOnlyList<(string Name, double[] X, double[] Y)> series, bool logY = false, int width = 1000, int height = 450, bool markers = false)
     {
         var plot = new Plot();
         foreach (var (name, x, y) in series)
         {
-            var line = plot.Add.ScatterLine(x, logY ? y.Select(Math.Log10).ToArray() : y);
+            var line = markers ? plot.Add.Scatter(x, logY ? y.Select(Math.Log10).ToArray() : y) : plot.Add.ScatterLine(x, logY ? y.Select(Math.Log10).ToArray() : y);
             line.LegendText = name;
         }
         if (logY)
