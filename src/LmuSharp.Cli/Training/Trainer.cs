@@ -27,13 +27,14 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     /// <summary>A checkpoint whose model weights a new run starts from (warm start), or null.</summary>
     public string? InitialWeights { get; init; }
 
-    /// <summary>Slows a warm-started model trained on another sequence length by the ratio of the lengths.</summary>
+    /// <summary>Slows a warm-started model trained on another sequence length down (or speeds it up) by the ratio of the lengths.</summary>
     void RescaleTime(nn.Module model, TrainConfig initial)
     {
         if (model is not ITimeRescalable rescalable || initial.Length <= 0 || config.Length <= 0 || initial.Length == config.Length) return;
         double factor = (double)config.Length / initial.Length;
         rescalable.RescaleTime(factor);
-        console.MarkupLine($"Slowed down ×{factor:G4}: the weights were trained on {initial.Length:N0} steps, this run has {config.Length:N0}.");
+        var change = factor > 1 ? $"Slowed down ×{factor:G4}" : $"Sped up ×{1 / factor:G4}";
+        console.MarkupLine($"{change}: the weights were trained on {initial.Length:N0} steps, this run has {config.Length:N0}.");
     }
 
     /// <summary>Stop after the current batch, saving a resumable checkpoint (Ctrl-C).</summary>
