@@ -13,7 +13,8 @@ static class Charts
         var plot = new Plot();
         foreach (var (name, x, y) in series)
         {
-            var line = markers ? plot.Add.Scatter(x, logY ? y.Select(Math.Log10).ToArray() : y) : plot.Add.ScatterLine(x, logY ? y.Select(Math.Log10).ToArray() : y);
+            var values = logY ? y.Select(Math.Log10).ToArray() : y;
+            var line = markers ? plot.Add.Scatter(x, values) : plot.Add.ScatterLine(x, values);
             line.LegendText = name;
         }
         if (logY)
