@@ -68,6 +68,15 @@ sealed class SequenceClassifier : nn.Module<Tensor, Tensor>, IExportable, IPreco
             ? LmuClassifierLoss.CrossEntropy(lmu, features, memory_dropout, dense, dropout, classifier, targets)
             : metric.Loss(ForwardPrecomputed(features), targets);
 
+    /// <summary>
+    /// The training loss of <see cref="LossPrecomputed"/> with its gradients computed directly (<see cref="LmuClassifierGradients"/>,
+    /// no autograd graph) when the model has a dense layer, the metric is accuracy and the parameters are on the CPU; else null.
+    /// </summary>
+    public IBatchGradients? GradientsPrecomputed(Metric metric) =>
+        dense is not null && ReferenceEquals(metric, Metric.Accuracy) && LmuClassifierGradients.IsSupported(lmu, dense, classifier)
+            ? new LmuClassifierGradients(lmu, memory_dropout, dense, dropout, classifier)
+            : null;
+
     /// <summary>The LMU layer.</summary>
     public Lmu Layer => lmu;
 

@@ -70,6 +70,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         if (precomputed is not null) data = precomputed;
         Func<Tensor, Tensor> forward = precomputed is null ? model.forward : ((IPrecomputableInput)model).ForwardPrecomputed;
         var loss = BatchLoss(model, precomputed is not null, task.Metric);
+        using var gradients = BatchGradients(model, precomputed is not null, task.Metric);
         int evaluationBatch = EvaluationBatch(precomputed is not null);
         double precomputeSeconds = clock.Elapsed.TotalSeconds;
         AtomicFile.WriteAllText(Path.Combine(output, "config.json"), JsonSerializer.Serialize(config, JsonOptions.Indented));
@@ -97,7 +98,7 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
                 };
                 var split = (Split s) => new TensorDataset(s.Inputs, s.Targets);
                 var start = ToFit(progress) with { Elapsed = progress.Elapsed + precomputeSeconds };
-                fit = model.Fit(split(data.Train), split(data.Validation), options, optimizer, start, forward, loss);
+                fit = model.Fit(split(data.Train), split(data.Validation), options, optimizer, start, forward, loss, gradients);
             });
         progress = FromFit(fit.Progress, history);
         if (history.Count > 0) Plot(history); // the curves as they end, however recently they were drawn
@@ -181,6 +182,13 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     /// </summary>
     public static Func<Tensor, Tensor, Tensor> BatchLoss(nn.Module<Tensor, Tensor> model, bool precomputed, Metric metric) =>
         precomputed ? (x, y) => ((IPrecomputableInput)model).LossPrecomputed(x, y, metric) : (x, y) => metric.Loss(model.forward(x), y);
+
+    /// <summary>
+    /// What computes a training batch's loss and gradients without autograd, when the model has it for precomputed rows
+    /// (<see cref="IPrecomputableInput.GradientsPrecomputed"/>); else null, and <see cref="BatchLoss"/> with backward does.
+    /// </summary>
+    public static IBatchGradients? BatchGradients(nn.Module<Tensor, Tensor> model, bool precomputed, Metric metric) =>
+        precomputed ? ((IPrecomputableInput)model).GradientsPrecomputed(metric) : null;
 
     /// <summary>One optimiser step on a batch with the task's loss (the library's step); the loss, in the caller's dispose scope.</summary>
     public static Tensor Step(Func<Tensor, Tensor, Tensor> batchLoss, TorchSharp.Modules.OptimizerHelper optimizer, Tensor x, Tensor y) =>

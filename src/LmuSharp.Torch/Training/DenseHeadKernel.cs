@@ -7,9 +7,10 @@ namespace LmuSharp.Torch.Training;
 
 /// <summary>
 /// The math of <see cref="DenseHead"/> on CPU, forward and backward, for the autograd nodes that contain it
-/// (<see cref="DenseHeadFunction"/>, <see cref="LmuClassifierLossFunction"/>): y = W₂ h̃ + b₂ with
-/// h̃ = r₂ ⊙ relu(W₁ x̃ + b₁), x̃ the (already masked) input. The four matrix products are libtorch's; the ReLU and the
-/// masks are element-wise passes in C#:
+/// (<see cref="DenseHeadFunction"/>, <see cref="LmuClassifierLossFunction"/>) and for <see cref="LmuClassifierGradients"/>:
+/// y = W₂ h̃ + b₂ with h̃ = r₂ ⊙ relu(W₁ x̃ + b₁), x̃ the (already masked) input. The four matrix products are libtorch's,
+/// written into their outputs (into new tensors, or the caller's); the biases, the ReLU and the masks are element-wise
+/// passes in C#:
 /// <code>
 /// ∂W₂ = ∂yᵀ h̃,  ∂b₂ = Σ_n ∂y,  ∂h = [h̃ &gt; 0] ⊙ r₂ ⊙ (∂y W₂),  ∂W₁ = ∂hᵀ x̃,  ∂b₁ = Σ_n ∂h,  ∂x̃ = ∂h W₁
 /// </code>
@@ -21,9 +22,18 @@ internal static class DenseHeadKernel
     /// <summary>(h̃ [N, H], y [N, K]) from x̃ [N, F], W₁ [H, F], b₁ [H] or null, r₂ [N, H] or null, W₂ [K, H], b₂ [K] or null.</summary>
     public static (Tensor Hidden, Tensor Output) Forward(Tensor x, Tensor w1, Tensor? b1, Tensor? r2, Tensor w2, Tensor? b2)
     {
-        var h = Affine(x, w1, b1);
-        ReluMasked(h, r2);
-        return (h, Affine(h, w2, b2));
+        var (h, y) = (empty(x.shape[0], w1.shape[0], x.dtype), empty(x.shape[0], w2.shape[0], x.dtype));
+        Forward(x, w1, b1, r2, w2, b2, h, y);
+        return (h, y);
+    }
+
+    /// <summary>As <see cref="Forward(Tensor, Tensor, Tensor?, Tensor?, Tensor, Tensor?)"/> into h̃ [N, H] and y [N, K] (overwritten).</summary>
+    public static void Forward(Tensor x, Tensor w1, Tensor? b1, Tensor? r2, Tensor w2, Tensor? b2, Tensor h, Tensor y)
+    {
+        Product(h, x, w1, transposeB: true);
+        ReluMasked(h, b1, r2);
+        Product(y, h, w2, transposeB: true);
+        if (b2 is not null) AddRows(y, b2);
     }
 
     /// <summary>
@@ -32,23 +42,37 @@ internal static class DenseHeadKernel
     public static (Tensor? Input, Tensor W1, Tensor? B1, Tensor W2, Tensor? B2) Backward(Tensor dy, Tensor x, Tensor h, Tensor? r2,
         Tensor w1, bool bias1, Tensor w2, bool bias2, bool inputGrad)
     {
-        using var dyT = dy.t();
-        var gradW2 = dyT.mm(h);
-        var gradB2 = bias2 ? dy.sum(dim: 0) : null;
-        using var dh = dy.mm(w2);
-        ReluMaskedBackward(dh, h, r2);
-        using var dhT = dh.t();
-        var gradW1 = dhT.mm(x);
-        var gradB1 = bias1 ? dh.sum(dim: 0) : null;
-        var gradX = inputGrad ? dh.mm(w1) : null;
-        return (gradX, gradW1, gradB1, gradW2, gradB2);
+        var gradients = new Gradients(inputGrad ? empty_like(x) : null, empty_like(w1), bias1 ? empty(w1.shape[0], dtype: w1.dtype) : null,
+            empty_like(w2), bias2 ? empty(w2.shape[0], dtype: w2.dtype) : null);
+        using var dh = empty_like(h);
+        Backward(dy, x, h, r2, w1, w2, dh, gradients);
+        return (gradients.Input, gradients.W1, gradients.B1, gradients.W2, gradients.B2);
     }
 
-    /// <summary>a Wᵀ + b (b may be null) into a new tensor.</summary>
-    static Tensor Affine(Tensor a, Tensor w, Tensor? b)
+    /// <summary>Where <see cref="Backward(Tensor, Tensor, Tensor, Tensor?, Tensor, Tensor, Tensor, Gradients)"/> writes: any may be null (not computed) but W₁'s and W₂'s.</summary>
+    public readonly record struct Gradients(Tensor? Input, Tensor W1, Tensor? B1, Tensor W2, Tensor? B2);
+
+    /// <summary>
+    /// As <see cref="Backward(Tensor, Tensor, Tensor, Tensor?, Tensor, bool, Tensor, bool, bool)"/> into the given tensors (overwritten), with
+    /// ∂h [N, H] as scratch.
+    /// </summary>
+    public static void Backward(Tensor dy, Tensor x, Tensor h, Tensor? r2, Tensor w1, Tensor w2, Tensor dh, Gradients into)
     {
-        using var wt = w.t();
-        return b is null ? a.mm(wt) : addmm(b, a, wt, beta: 1, alpha: 1);
+        Product(into.W2, dy, h, transposeA: true);
+        if (into.B2 is not null) ColumnSums(dy, into.B2);
+        Product(dh, dy, w2);
+        ReluMaskedBackward(dh, h, r2);
+        Product(into.W1, dh, x, transposeA: true);
+        if (into.B1 is not null) ColumnSums(dh, into.B1);
+        if (into.Input is not null) Product(into.Input, dh, w1);
+    }
+
+    /// <summary>c ← op(a) op(b), libtorch's matrix product written into c (BLAS with β = 0: c's old values are not read).</summary>
+    static void Product(Tensor c, Tensor a, Tensor b, bool transposeA = false, bool transposeB = false)
+    {
+        using var left = transposeA ? a.t() : a.alias();
+        using var right = transposeB ? b.t() : b.alias();
+        c.addmm_(left, right, beta: 0, alpha: 1);
     }
 
     /// <summary>a ← a ⊙ mask in place.</summary>
@@ -73,9 +97,10 @@ internal static class DenseHeadKernel
         TensorPrimitives.Multiply(new ReadOnlySpan<T>(Pointer<T>(a), n), new ReadOnlySpan<T>(Pointer<T>(mask), n), new Span<T>(Pointer<T>(result), n));
     }
 
-    /// <summary>h ← r ⊙ relu(h) in place (r may be null).</summary>
-    static void ReluMasked(Tensor h, Tensor? r)
+    /// <summary>h ← r ⊙ relu(h + b) in place, b added to every row (b and r may be null).</summary>
+    static void ReluMasked(Tensor h, Tensor? b, Tensor? r)
     {
+        if (b is not null) AddRows(h, b);
         if (h.dtype == ScalarType.Float32) ReluMasked<float>(h, r);
         else ReluMasked<double>(h, r);
     }
@@ -86,6 +111,39 @@ internal static class DenseHeadKernel
         var values = new Span<T>(Pointer<T>(h), n);
         TensorPrimitives.Max(values, T.Zero, values);
         if (r is not null) TensorPrimitives.Multiply(values, new ReadOnlySpan<T>(Pointer<T>(r), n), values);
+    }
+
+    /// <summary>a[n, :] ← a[n, :] + b for every row n of a [N, K], b [K].</summary>
+    static void AddRows(Tensor a, Tensor b)
+    {
+        if (a.dtype == ScalarType.Float32) AddRows<float>(a, b);
+        else AddRows<double>(a, b);
+    }
+
+    static unsafe void AddRows<T>(Tensor a, Tensor b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = (int)a.shape[0], width = (int)a.shape[1];
+        var bias = new ReadOnlySpan<T>(Pointer<T>(b), width);
+        for (int n = 0; n < rows; n++)
+        {
+            var row = new Span<T>(Pointer<T>(a) + (long)n * width, width);
+            TensorPrimitives.Add(row, bias, row);
+        }
+    }
+
+    /// <summary>s ← Σ_n a[n, :] for a [N, K], s [K] (overwritten).</summary>
+    static void ColumnSums(Tensor a, Tensor s)
+    {
+        if (a.dtype == ScalarType.Float32) ColumnSums<float>(a, s);
+        else ColumnSums<double>(a, s);
+    }
+
+    static unsafe void ColumnSums<T>(Tensor a, Tensor s) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = (int)a.shape[0], width = (int)a.shape[1];
+        var sum = new Span<T>(Pointer<T>(s), width);
+        sum.Clear();
+        for (int n = 0; n < rows; n++) TensorPrimitives.Add(sum, new ReadOnlySpan<T>(Pointer<T>(a) + (long)n * width, width), sum);
     }
 
     /// <summary>∂h ← [h̃ &gt; 0] ⊙ r ⊙ ∂h in place (r may be null).</summary>

@@ -43,11 +43,26 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     /// </summary>
     internal Tensor? TrainingMask(long[] shape, ScalarType dtype)
     {
-        if (!training || P == 0) return null;
-        var mask = empty(shape, ScalarType.Float32);
-        FillMask(MemoryMarshal.Cast<byte, float>(mask.bytes));
-        if (dtype == ScalarType.Float32) return mask;
-        using (mask) return mask.to(dtype);
+        if (!IsActive) return null;
+        var mask = empty(shape, dtype);
+        FillTrainingMask(mask);
+        return mask;
+    }
+
+    /// <summary>True when the layer zeroes elements (training mode and p &gt; 0).</summary>
+    internal bool IsActive => training && P > 0;
+
+    /// <summary>Writes the mask of <see cref="TrainingMask"/> into <paramref name="mask"/> (contiguous CPU float32 or float64), drawn the same way.</summary>
+    internal void FillTrainingMask(Tensor mask)
+    {
+        if (mask.dtype == ScalarType.Float32)
+        {
+            FillMask(MemoryMarshal.Cast<byte, float>(mask.bytes));
+            return;
+        }
+        using var single = empty(mask.shape, ScalarType.Float32);
+        FillMask(MemoryMarshal.Cast<byte, float>(single.bytes));
+        mask.copy_(single);
     }
 
     /// <summary>

@@ -29,8 +29,13 @@ public static class Fitting
     /// The training loss of a batch of the splits' rows and targets (null: the metric's loss of <paramref name="forward"/>'s
     /// output); e.g. <see cref="IPrecomputableInput.LossPrecomputed"/>, which may fuse the two.
     /// </param>
+    /// <param name="gradients">
+    /// When given, what computes each training batch's loss and gradients in place of <paramref name="loss"/> and
+    /// <c>backward()</c> (e.g. <see cref="IPrecomputableInput.GradientsPrecomputed"/>); the same numbers, without an autograd graph.
+    /// </param>
     public static FitResult Fit(this nn.Module<Tensor, Tensor> model, TensorDataset train, TensorDataset? validation, FitOptions options,
-        OptimizerHelper? optimizer = null, FitProgress? resumeFrom = null, Func<Tensor, Tensor>? forward = null, Func<Tensor, Tensor, Tensor>? loss = null)
+        OptimizerHelper? optimizer = null, FitProgress? resumeFrom = null, Func<Tensor, Tensor>? forward = null, Func<Tensor, Tensor, Tensor>? loss = null,
+        IBatchGradients? gradients = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -40,17 +45,20 @@ public static class Fitting
         optimizer ??= options.Optimizer(model.parameters(), options.LearningRate);
         forward ??= model.forward;
         loss ??= (x, y) => options.Metric.Loss(forward(x), y);
-        try { return Run(model, forward, loss, optimizer, train, validation, options, resumeFrom ?? FitProgress.Start); }
+        Func<Tensor, Tensor, double> step = gradients is null
+            ? (x, y) => Step(loss, optimizer, x, y, options.ClipGradNorm).item<float>()
+            : (x, y) => Step(gradients, optimizer, x, y, options.ClipGradNorm);
+        try { return Run(model, forward, step, optimizer, train, validation, options, resumeFrom ?? FitProgress.Start); }
         finally { if (owned) ((IDisposable)optimizer).Dispose(); }
     }
 
-    static FitResult Run(nn.Module model, Func<Tensor, Tensor> forward, Func<Tensor, Tensor, Tensor> loss, OptimizerHelper optimizer, TensorDataset train, TensorDataset? validation, FitOptions options, FitProgress progress)
+    static FitResult Run(nn.Module model, Func<Tensor, Tensor> forward, Func<Tensor, Tensor, double> step, OptimizerHelper optimizer, TensorDataset train, TensorDataset? validation, FitOptions options, FitProgress progress)
     {
         var clock = Stopwatch.StartNew();
         double prior = progress.Elapsed;
         while (!options.IsFinished(progress))
         {
-            progress = TrainEpoch(model, loss, optimizer, train, options, progress);
+            progress = TrainEpoch(model, step, optimizer, train, options, progress);
             if (options.Cancellation.IsCancellationRequested)
                 return new FitResult(progress with { Elapsed = prior + clock.Elapsed.TotalSeconds }, Interrupted: true, EarlyStopped: false);
             progress = EndEpoch(model, forward, validation, options, progress, prior + clock.Elapsed.TotalSeconds);
@@ -58,8 +66,11 @@ public static class Fitting
         return new FitResult(progress, Interrupted: false, EarlyStopped: progress.Epoch < options.Epochs);
     }
 
-    /// <summary>Trains from the saved position to the end of the epoch, or until cancelled (then after the current batch).</summary>
-    static FitProgress TrainEpoch(nn.Module model, Func<Tensor, Tensor, Tensor> loss, OptimizerHelper optimizer, TensorDataset train, FitOptions options, FitProgress progress)
+    /// <summary>
+    /// Trains from the saved position to the end of the epoch, or until cancelled (then after the current batch); <paramref name="step"/>
+    /// makes one optimiser step on a batch and returns its loss.
+    /// </summary>
+    static FitProgress TrainEpoch(nn.Module model, Func<Tensor, Tensor, double> step, OptimizerHelper optimizer, TensorDataset train, FitOptions options, FitProgress progress)
     {
         model.train();
         foreach (var group in optimizer.ParamGroups) group.LearningRate = options.LearningRateAt(progress.Epoch);
@@ -74,7 +85,7 @@ public static class Fitting
             {
                 long start = (long)b * options.BatchSize;
                 var index = order.narrow(0, start, Math.Min(options.BatchSize, train.Count - start));
-                lossSum += Step(loss, optimizer, train.Inputs.index_select(0, index), train.Targets.index_select(0, index), options.ClipGradNorm).item<float>();
+                lossSum += step(train.Inputs.index_select(0, index), train.Targets.index_select(0, index));
                 samples += index.shape[0];
             }
             options.OnBatch?.Invoke(new FitBatch(progress.Epoch, b + 1, batches, lossSum / (b + 1), samples / clock.Elapsed.TotalSeconds));
@@ -125,10 +136,32 @@ public static class Fitting
         foreach (var p in optimizer.parameters()) p.grad = null;
         var value = batchLoss(x, y);
         value.backward();
+        Update(optimizer, clipGradNorm);
+        return value;
+    }
+
+    /// <summary>
+    /// As <see cref="Step(Func{Tensor, Tensor, Tensor}, OptimizerHelper, Tensor, Tensor, double)"/> with the batch's loss and
+    /// gradients computed by <paramref name="gradients"/> (no autograd graph); returns the loss.
+    /// </summary>
+    /// <param name="gradients">Writes the gradient of every parameter the optimiser updates.</param>
+    /// <param name="optimizer">The optimiser over the model's parameters.</param>
+    /// <param name="x">The batch's inputs.</param>
+    /// <param name="y">The batch's targets.</param>
+    /// <param name="clipGradNorm">Clip the gradients' global L2 norm to this (0: no clipping).</param>
+    public static double Step(IBatchGradients gradients, OptimizerHelper optimizer, Tensor x, Tensor y, double clipGradNorm = 0)
+    {
+        double value = gradients.Compute(x, y);
+        Update(optimizer, clipGradNorm);
+        return value;
+    }
+
+    /// <summary>Clips the gradients (when asked) and applies the optimiser's update (Adam's fused).</summary>
+    static void Update(OptimizerHelper optimizer, double clipGradNorm)
+    {
         if (clipGradNorm > 0) nn.utils.clip_grad_norm_(optimizer.parameters(), clipGradNorm);
         if (optimizer is Adam adam) adam.FusedStep();
         else optimizer.step();
-        return value;
     }
 
     /// <summary>Mean batch loss and the metric of a model over a split, in evaluation mode without gradients.</summary>

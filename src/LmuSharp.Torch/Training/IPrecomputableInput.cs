@@ -30,4 +30,12 @@ public interface IPrecomputableInput
     /// <param name="targets">The batch's targets.</param>
     /// <param name="metric">The metric whose loss is asked for.</param>
     Tensor LossPrecomputed(Tensor features, Tensor targets, Metric metric) => metric.Loss(ForwardPrecomputed(features), targets);
+
+    /// <summary>
+    /// The training loss of <see cref="LossPrecomputed"/> with its gradients computed directly into the parameters'
+    /// <c>grad</c> (<see cref="IBatchGradients"/>; e.g. <see cref="LmuClassifierGradients"/>), or null when the model has
+    /// no such path for this metric, device and dtype. The caller disposes it.
+    /// </summary>
+    /// <param name="metric">The metric whose loss is asked for.</param>
+    IBatchGradients? GradientsPrecomputed(Metric metric) => null;
 }

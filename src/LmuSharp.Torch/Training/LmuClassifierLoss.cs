@@ -57,7 +57,7 @@ public static class LmuClassifierLoss
     /// The targets, contiguous, as the fused kernel reads them; refused by name when they are not class indices of the
     /// batch (libtorch's own check fails deep inside its kernel).
     /// </summary>
-    static unsafe Tensor Targets(Tensor targets, long rows, long classes)
+    internal static unsafe Tensor Targets(Tensor targets, long rows, long classes)
     {
         if (targets.dtype != ScalarType.Int64 || targets.dim() != 1 || targets.shape[0] != rows || targets.device_type != TorchSharp.DeviceType.CPU)
             throw new ArgumentException($"targets must be int64 class indices of shape [{rows}] on the CPU, got {targets.dtype} [{string.Join(", ", targets.shape)}] on {targets.device}.", nameof(targets));

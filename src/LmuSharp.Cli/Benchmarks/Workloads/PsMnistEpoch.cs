@@ -47,7 +47,8 @@ public sealed class PsMnistEpoch : IWorkload
         bool precomputed = fixedStage is { CanPrecompute: true };
         var inputs = precomputed ? fixedStage!.Precompute(_pixels) : _pixels;
         var loss = Trainer.BatchLoss(_model, precomputed, _epoch.Metric);
-        _model.Fit(new LmuSharp.Torch.Training.TensorDataset(inputs, _labels), validation: null, _epoch, _adam, loss: loss); // the data stay owned here
+        using var gradients = Trainer.BatchGradients(_model, precomputed, _epoch.Metric);
+        _model.Fit(new LmuSharp.Torch.Training.TensorDataset(inputs, _labels), validation: null, _epoch, _adam, loss: loss, gradients: gradients); // the data stay owned here
     }
 
     /// <summary>Frees the model, the optimiser and the data.</summary>

@@ -25,6 +25,7 @@ public sealed class PsMnistTrainStep : IWorkload
     readonly OptimizerHelper _adam;
     readonly Metric _metric;
     readonly Func<Tensor, Tensor, Tensor> _loss;
+    readonly IBatchGradients? _gradients;
     readonly Tensor _x, _y;
 
     /// <summary>Builds the model of <paramref name="variant"/> (see <see cref="Variants"/>) and a batch.</summary>
@@ -43,6 +44,7 @@ public sealed class PsMnistTrainStep : IWorkload
             (_x, Precomputed) = (fixedStage.Precompute(pixels), true);
         else _x = pixels.alias();
         _loss = Trainer.BatchLoss(_model, Precomputed, _metric);
+        _gradients = Trainer.BatchGradients(_model, Precomputed, _metric);
         _y = randint(0, 10, [Batch]);
         // First-call costs (JIT, kernel caches) on an 8-step prefix: a full-length warm-up of the stepped models takes seconds.
         using var prefix = Precomputed ? _x.alias() : _x[.., ..Math.Min(8, length)];
@@ -90,12 +92,14 @@ public sealed class PsMnistTrainStep : IWorkload
     void Run(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Trainer.Step(_loss, _adam, x, _y); // the trainer's own step
+        if (_gradients is not null) Fitting.Step(_gradients, _adam, x, _y); // the trainer's own step
+        else Trainer.Step(_loss, _adam, x, _y);
     }
 
     /// <summary>Frees the model, the optimiser and the batch.</summary>
     public void Dispose()
     {
+        _gradients?.Dispose();
         _adam.Dispose();
         _model.Dispose();
         _x.Dispose();

@@ -1,0 +1,174 @@
+using LmuSharp.Torch.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static LmuSharp.Torch.Tests.LmuTestKit;
+using static TorchSharp.torch;
+using Case = LmuSharp.Torch.Tests.Training.LmuClassifierLossTests.Case;
+
+namespace LmuSharp.Torch.Tests.Training;
+
+/// <summary>
+/// <see cref="LmuClassifierGradients"/>: the loss and the gradients it writes equal autograd's through the composed modules
+/// over the layer's and the head's options; gradients are replaced, not added to, whatever the batch size; frozen
+/// parameters get none; Adam steps through <see cref="Fitting.Step(IBatchGradients, TorchSharp.Modules.OptimizerHelper, Tensor, Tensor, double)"/>
+/// reach the composed path's weights; bad input and unsupported layers are refused by name.
+/// </summary>
+public class LmuClassifierGradientsTests
+{
+    public static TheoryData<Case> Cases() => LmuClassifierLossTests.Cases();
+
+    sealed record Classifier(Lmu Layer, FastDropout? MemoryDropout, Linear Dense, FastDropout? Dropout, Linear Output)
+    {
+        public LmuClassifierGradients Gradients() => new(Layer, MemoryDropout, Dense, Dropout, Output);
+
+        public Tensor Composed(Tensor features, Tensor targets) =>
+            nn.functional.cross_entropy(DenseHead.Composed(Layer.ForwardPrecomputed(features).Output, MemoryDropout, Dense, Dropout, Output), targets);
+
+        public List<Parameter> Parameters() => [.. Layer.parameters(), .. Dense.parameters(), .. Output.parameters()];
+    }
+
+    static Classifier Build(Case c, int order = 12, int hidden = 9, int classes = 4)
+    {
+        manual_seed(3);
+        var options = new LmuOptions(c.InputSize, order, 20) { MemoryD = c.MemoryD, UseBias = c.EncoderBias, Dropout = c.InputDropout };
+        var model = new Classifier(new Lmu(options, LmuMode.Final), c.MemoryDropout > 0 ? new FastDropout(c.MemoryDropout) : null,
+            nn.Linear(options.MemorySize, hidden, c.HeadBias, dtype: c.Dtype), c.Dropout > 0 ? new FastDropout(c.Dropout) : null,
+            nn.Linear(hidden, classes, c.HeadBias, dtype: c.Dtype));
+        model.Layer.to(c.Dtype).train();
+        model.MemoryDropout?.train();
+        model.Dropout?.train();
+        using (no_grad()) foreach (var p in model.Layer.parameters()) p.normal_(); // the encoder's bias starts at zero: make every term count
+        return model;
+    }
+
+    /// <summary>Autograd's loss and gradients through the composed modules (null for a parameter that gets none).</summary>
+    static (double Loss, Tensor?[] Grads) Composed(Classifier model, Tensor features, Tensor targets)
+    {
+        foreach (var p in model.Parameters()) p.grad = null;
+        manual_seed(9); // the same dropout masks on both paths
+        var loss = model.Composed(features, targets);
+        loss.backward();
+        return (loss.to_type(ScalarType.Float64).item<double>(), [.. model.Parameters().Select(p => p.grad?.clone())]);
+    }
+
+    static (double Loss, Tensor?[] Grads) Direct(Classifier model, LmuClassifierGradients gradients, Tensor features, Tensor targets)
+    {
+        manual_seed(9);
+        double loss = gradients.Compute(features, targets);
+        return (loss, [.. model.Parameters().Select(p => p.grad?.clone())]);
+    }
+
+    static void AssertEqual((double Loss, Tensor?[] Grads) expected, (double Loss, Tensor?[] Grads) actual, ScalarType dtype)
+    {
+        double tolerance = dtype == ScalarType.Float32 ? 2e-5 : 1e-12;
+        Assert.InRange(Math.Abs(actual.Loss - expected.Loss), 0, tolerance * Math.Max(1, Math.Abs(expected.Loss)));
+        for (int i = 0; i < expected.Grads.Length; i++)
+        {
+            if (expected.Grads[i] is not { } e)
+            {
+                Assert.Null(actual.Grads[i]);
+                continue;
+            }
+            double scale = Math.Max(1, e.abs().max().to_type(ScalarType.Float64).item<double>());
+            Assert.True(MaxAbs(actual.Grads[i]!, e) <= tolerance * scale, $"gradient {i} differs by {MaxAbs(actual.Grads[i]!, e)}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_loss_and_the_gradients_written_equal_autograd_through_the_composed_modules(Case c)
+    {
+        var model = Build(c);
+        var features = model.Layer.PrecomputeInput(Randn(c.Dtype, 7, 20, c.InputSize));
+        var targets = tensor(new long[] { 0, 3, 1, 2, 3, 0, 1 });
+        var expected = Composed(model, features, targets);
+        using var gradients = model.Gradients();
+        AssertEqual(expected, Direct(model, gradients, features, targets), c.Dtype);
+    }
+
+    [Fact]
+    public void Gradients_are_replaced_not_added_to_whatever_the_batch_size()
+    {
+        var c = new Case(2, 2, true, 0.2, 0.2, 0.5, true, ScalarType.Float64);
+        var model = Build(c);
+        var features = model.Layer.PrecomputeInput(Randn(ScalarType.Float64, 7, 20, 2));
+        var targets = tensor(new long[] { 0, 3, 1, 2, 3, 0, 1 });
+        using var gradients = model.Gradients();
+        foreach (var rows in new[] { 7, 3, 7 }) // a new batch size makes new buffers, the old size again too
+        {
+            var (x, y) = (features[..rows], targets[..rows]);
+            var expected = Composed(model, x, y);
+            using (no_grad()) foreach (var p in model.Parameters()) p.grad = full_like(p, 7.0); // stale gradients
+            AssertEqual(expected, Direct(model, gradients, x, y), c.Dtype);
+        }
+    }
+
+    [Fact]
+    public void A_frozen_encoder_gets_no_gradient_and_the_rest_the_composed_ones()
+    {
+        var c = new Case(1, 1, true, 0, 0.2, 0.5, true, ScalarType.Float64);
+        var model = Build(c);
+        foreach (var p in model.Layer.parameters()) p.requires_grad = false;
+        var features = model.Layer.PrecomputeInput(Randn(ScalarType.Float64, 5, 20, 1));
+        var targets = tensor(new long[] { 0, 3, 1, 2, 3 });
+        var expected = Composed(model, features, targets);
+        Assert.All(model.Layer.parameters(), p => Assert.Null(p.grad));
+        using var gradients = model.Gradients();
+        AssertEqual(expected, Direct(model, gradients, features, targets), c.Dtype);
+    }
+
+    [Fact]
+    public void Adam_steps_on_the_direct_gradients_reach_the_weights_of_autograd()
+    {
+        var c = new Case(1, 1, true, 0, 0.2, 0.5, true, ScalarType.Float64);
+        var x = Randn(ScalarType.Float64, 24, 20, 1);
+        var labels = randint(0, 4, [24]);
+        Tensor[] Train(bool direct)
+        {
+            var model = Build(c);
+            var features = model.Layer.PrecomputeInput(x);
+            var adam = optim.Adam(model.Parameters(), 0.01);
+            using var gradients = model.Gradients();
+            manual_seed(5);
+            for (int step = 0; step < 6; step++)
+            {
+                var rows = arange(step * 4, step * 4 + 4);
+                if (direct) Fitting.Step(gradients, adam, features[rows], labels[rows], clipGradNorm: 1);
+                else Fitting.Step(model.Composed, adam, features[rows], labels[rows], clipGradNorm: 1);
+            }
+            return [.. model.Parameters().Select(p => p.detach().clone())];
+        }
+        var composed = Train(false);
+        var direct = Train(true);
+        for (int i = 0; i < composed.Length; i++) Assert.InRange(MaxAbs(composed[i], direct[i]), 0, 1e-10);
+    }
+
+    [Fact]
+    public void Bad_features_and_targets_are_refused_by_name()
+    {
+        var model = Build(new Case(1, 1, true, 0, 0.2, 0.5, true, ScalarType.Float32));
+        var features = model.Layer.PrecomputeInput(randn(3, 20, 1));
+        using var gradients = model.Gradients();
+        var outside = Assert.Throws<ArgumentException>(() => gradients.Compute(features, tensor(new long[] { 0, 4, 1 })));
+        Assert.Equal("targets", outside.ParamName);
+        Assert.Contains("[0, 4)", outside.Message);
+        Assert.Equal("targets", Assert.Throws<ArgumentException>(() => gradients.Compute(features, tensor(new long[] { 0, 1 }))).ParamName);
+        Assert.Equal("features", Assert.Throws<ArgumentException>(() => gradients.Compute(zeros(3, 5), tensor(new long[] { 0, 1, 2 }))).ParamName);
+        Assert.Equal("features", Assert.Throws<ArgumentException>(() => gradients.Compute(features.to_type(ScalarType.Float64), tensor(new long[] { 0, 1, 2 }))).ParamName);
+    }
+
+    [Fact]
+    public void Layers_whose_output_is_not_a_fixed_memory_are_refused_by_name()
+    {
+        var head = (Dense: nn.Linear(12, 9), Output: nn.Linear(9, 4));
+        var trainedTheta = new Lmu(new LmuOptions(1, 12, 20) { TrainableTheta = true }, LmuMode.Final);
+        var trainedAB = new Lmu(new LmuOptions(1, 12, 20) { TrainableAB = true }, LmuMode.Final);
+        var hiddenCell = new Lmu(new LmuOptions(1, 12, 20) { Hidden = HiddenCell.Linear, HiddenSize = 12 }, LmuMode.Final);
+        foreach (var layer in new[] { trainedTheta, trainedAB, hiddenCell })
+        {
+            Assert.False(LmuClassifierGradients.IsSupported(layer, head.Dense, head.Output));
+            Assert.Equal("layer", Assert.Throws<ArgumentException>(() => new LmuClassifierGradients(layer, null, head.Dense, null, head.Output)).ParamName);
+        }
+        Assert.True(LmuClassifierGradients.IsSupported(new Lmu(new LmuOptions(1, 12, 20), LmuMode.Final), head.Dense, head.Output));
+    }
+}
