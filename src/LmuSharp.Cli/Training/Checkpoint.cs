@@ -32,12 +32,19 @@ static class Checkpoint
     sealed record Header(TrainConfig Config, TrainProgress Progress, long Parameters);
 
     /// <summary>Writes a checkpoint atomically; the file it replaces is kept as <paramref name="previousPath"/> if given.</summary>
-    public static void Save(string path, TrainConfig config, TrainProgress progress, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, string? previousPath = null)
+    public static void Save(string path, TrainConfig config, TrainProgress progress, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, string? previousPath = null) =>
+        Write(path, Serialize(config, progress, model, optimizer), previousPath);
+
+    /// <summary>A checkpoint's bytes, for <see cref="Write"/> (once for several files of the same state).</summary>
+    public static byte[] Serialize(TrainConfig config, TrainProgress progress, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer)
     {
         var header = new Header(config, progress, model.parameters().Sum(p => p.numel()));
-        var bytes = FitCheckpoint.Serialize((HeaderSection, JsonSerializer.SerializeToUtf8Bytes(header, JsonOptions.Compact)), model, optimizer);
-        AtomicFile.Write(path, stream => FaultInjection.Write(stream, bytes), previousPath);
+        return FitCheckpoint.Serialize((HeaderSection, JsonSerializer.SerializeToUtf8Bytes(header, JsonOptions.Compact)), model, optimizer);
     }
+
+    /// <summary>Writes a checkpoint's bytes atomically; the file it replaces is kept as <paramref name="previousPath"/> if given.</summary>
+    public static void Write(string path, byte[] bytes, string? previousPath = null) =>
+        AtomicFile.Write(path, stream => FaultInjection.Write(stream, bytes), previousPath);
 
     /// <summary>Reads and verifies a checkpoint, and its header (config and progress); no TorchSharp involved.</summary>
     public static LoadedCheckpoint Load(string path)

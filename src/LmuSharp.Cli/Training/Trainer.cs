@@ -136,8 +136,9 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
         history.Add(new EpochMetrics(epoch.Epoch, epoch.LearningRate, epoch.TrainLoss, epoch.ValidationLoss, epoch.Validation, testFigure, epoch.Seconds));
         var progress = FromFit(state, history);
         console.MarkupLine($"epoch {epoch.Epoch}/{config.Epochs}: train loss {epoch.TrainLoss:F4} · validation {task.Metric.Name} {epoch.Validation:F4} · test {testFigure:F4}{(better ? " [green](best)[/]" : "")}");
-        if (better) Checkpoint.Save(Path.Combine(output, BestCheckpoint), config, progress, model, optimizer);
-        SaveLast(progress, model, optimizer);
+        var bytes = Checkpoint.Serialize(config, progress, model, optimizer); // best.ckpt and last.ckpt hold the same state
+        if (better) Checkpoint.Write(Path.Combine(output, BestCheckpoint), bytes);
+        Checkpoint.Write(Path.Combine(output, LastCheckpoint), bytes, Path.Combine(output, PreviousCheckpoint));
         WriteMetrics(history);
         if (_lastPlot.Elapsed.TotalSeconds >= PlotInterval) Plot(history); // and once more when the run ends
     }
