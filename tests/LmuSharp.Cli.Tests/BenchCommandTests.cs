@@ -51,6 +51,7 @@ public class BenchCommandTests
         Assert.Equal(["LmuSharp, 1 thread", "LmuSharp, 2 threads"], mainJob.Select(r => r.GetProperty("label").GetString()));
         var perSample = mainJob.Select(r => r.GetProperty("gflops").GetDouble() * 1e9 / r.GetProperty("samples_per_second").GetDouble()).ToArray();
         Assert.All(perSample, f => Assert.Equal(2.46e6, f, 0.01e6)); // the model-equivalent work of the default model
+        Assert.True(Finding(tables["main-job"], "one_time_seconds") > 0); // the input windows, timed apart from the epochs
         var train = tables["train-step"];
         var ms = train.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("ms_per_step").GetDouble()).ToArray();
         Assert.Equal(ms[1] / ms[0], Finding(train, "speedup"), 6);

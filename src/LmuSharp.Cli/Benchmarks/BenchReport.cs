@@ -23,7 +23,8 @@ static class BenchReport
         foreach (var f in table.Findings)
         {
             string verdict = f.Met switch { true => "[green]met[/]", false => "[red]not met[/]", null => "not judged" };
-            AnsiConsole.MarkupLine($"  {Markup.Escape(f.Text)}: [bold]{f.Value.ToString("F1", CultureInfo.InvariantCulture)}{f.Unit}[/] (bar {Markup.Escape(f.Bar)}: {verdict})");
+            string bar = f.Bar.Length == 0 ? "" : $" (bar {Markup.Escape(f.Bar)}: {verdict})"; // a figure reported beside the bars
+            AnsiConsole.MarkupLine($"  {Markup.Escape(f.Text)}: [bold]{f.Value.ToString("F1", CultureInfo.InvariantCulture)}{f.Unit}[/]{bar}");
         }
         AnsiConsole.WriteLine();
     }
