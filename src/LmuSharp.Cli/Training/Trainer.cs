@@ -120,7 +120,11 @@ sealed class Trainer(ITask task, TrainConfig config, string output, IAnsiConsole
     /// </summary>
     int EvaluationBatch(bool precomputed) => precomputed ? Math.Max(config.BatchSize, PrecomputedEvaluationRows) : config.BatchSize;
 
-    const int PrecomputedEvaluationRows = 1000;
+    /// <summary>
+    /// psMNIST's 10,000 validation rows: 20 ms in batches of 5,000 against 32 ms in batches of 1,000 or 2,500 (two threads;
+    /// libtorch's product runs faster on the taller matrix); the batch's activations take ≈ 40 MB.
+    /// </summary>
+    const int PrecomputedEvaluationRows = 5000;
 
     /// <summary>The run's config as the library's fit options (no callbacks), stopping on <see cref="RequestStop"/>.</summary>
     FitOptions ToFitOptions() => new()
