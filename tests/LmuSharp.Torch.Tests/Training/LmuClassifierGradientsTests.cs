@@ -1,9 +1,9 @@
 using LmuSharp.Torch.Training;
 using TorchSharp;
-using TorchSharp.Modules;
 using static LmuSharp.Torch.Tests.LmuTestKit;
 using static TorchSharp.torch;
 using Case = LmuSharp.Torch.Tests.Training.LmuClassifierLossTests.Case;
+using Classifier = LmuSharp.Torch.Tests.Training.LmuClassifierLossTests.Classifier;
 
 namespace LmuSharp.Torch.Tests.Training;
 
@@ -17,45 +17,26 @@ public class LmuClassifierGradientsTests
 {
     public static TheoryData<Case> Cases() => LmuClassifierLossTests.Cases();
 
-    sealed record Classifier(Lmu Layer, FastDropout? MemoryDropout, Linear Dense, FastDropout? Dropout, Linear Output)
-    {
-        public LmuClassifierGradients Gradients() => new(Layer, MemoryDropout, Dense, Dropout, Output);
+    static Classifier Build(Case c) => LmuClassifierLossTests.Build(c);
 
-        public Tensor Composed(Tensor features, Tensor targets) =>
-            nn.functional.cross_entropy(DenseHead.Composed(Layer.ForwardPrecomputed(features).Output, MemoryDropout, Dense, Dropout, Output), targets);
-
-        public List<Parameter> Parameters() => [.. Layer.parameters(), .. Dense.parameters(), .. Output.parameters()];
-    }
-
-    static Classifier Build(Case c, int order = 12, int hidden = 9, int classes = 4)
-    {
-        manual_seed(3);
-        var options = new LmuOptions(c.InputSize, order, 20) { MemoryD = c.MemoryD, UseBias = c.EncoderBias, Dropout = c.InputDropout };
-        var model = new Classifier(new Lmu(options, LmuMode.Final), c.MemoryDropout > 0 ? new FastDropout(c.MemoryDropout) : null,
-            nn.Linear(options.MemorySize, hidden, c.HeadBias, dtype: c.Dtype), c.Dropout > 0 ? new FastDropout(c.Dropout) : null,
-            nn.Linear(hidden, classes, c.HeadBias, dtype: c.Dtype));
-        model.Layer.to(c.Dtype).train();
-        model.MemoryDropout?.train();
-        model.Dropout?.train();
-        using (no_grad()) foreach (var p in model.Layer.parameters()) p.normal_(); // the encoder's bias starts at zero: make every term count
-        return model;
-    }
+    /// <summary>The classifier's parameters, in <see cref="Classifier.Parameters"/>' order.</summary>
+    static List<Tensor> Weights(Classifier model) => [.. model.Parameters().Select(p => p.P)];
 
     /// <summary>Autograd's loss and gradients through the composed modules (null for a parameter that gets none).</summary>
     static (double Loss, Tensor?[] Grads) Composed(Classifier model, Tensor features, Tensor targets)
     {
-        foreach (var p in model.Parameters()) p.grad = null;
+        foreach (var p in Weights(model)) p.grad = null;
         manual_seed(9); // the same dropout masks on both paths
         var loss = model.Composed(features, targets);
         loss.backward();
-        return (loss.to_type(ScalarType.Float64).item<double>(), [.. model.Parameters().Select(p => p.grad?.clone())]);
+        return (loss.to_type(ScalarType.Float64).item<double>(), [.. Weights(model).Select(p => p.grad?.clone())]);
     }
 
     static (double Loss, Tensor?[] Grads) Direct(Classifier model, LmuClassifierGradients gradients, Tensor features, Tensor targets)
     {
         manual_seed(9);
         double loss = gradients.Compute(features, targets);
-        return (loss, [.. model.Parameters().Select(p => p.grad?.clone())]);
+        return (loss, [.. Weights(model).Select(p => p.grad?.clone())]);
     }
 
     static void AssertEqual((double Loss, Tensor?[] Grads) expected, (double Loss, Tensor?[] Grads) actual, ScalarType dtype)
@@ -98,7 +79,7 @@ public class LmuClassifierGradientsTests
         {
             var (x, y) = (features[..rows], targets[..rows]);
             var expected = Composed(model, x, y);
-            using (no_grad()) foreach (var p in model.Parameters()) p.grad = full_like(p, 7.0); // stale gradients
+            using (no_grad()) foreach (var p in Weights(model)) p.grad = full_like(p, 7.0); // stale gradients
             AssertEqual(expected, Direct(model, gradients, x, y), c.Dtype);
         }
     }
@@ -127,7 +108,7 @@ public class LmuClassifierGradientsTests
         {
             var model = Build(c);
             var features = model.Layer.PrecomputeInput(x);
-            var adam = optim.Adam(model.Parameters(), 0.01);
+            var adam = optim.Adam(model.Layer.parameters().Concat(model.Dense.parameters()).Concat(model.Output.parameters()), 0.01);
             using var gradients = model.Gradients();
             manual_seed(5);
             for (int step = 0; step < 6; step++)
@@ -136,7 +117,7 @@ public class LmuClassifierGradientsTests
                 if (direct) Fitting.Step(gradients, adam, features[rows], labels[rows], clipGradNorm: 1);
                 else Fitting.Step(model.Composed, adam, features[rows], labels[rows], clipGradNorm: 1);
             }
-            return [.. model.Parameters().Select(p => p.detach().clone())];
+            return [.. Weights(model).Select(p => p.detach().clone())];
         }
         var composed = Train(false);
         var direct = Train(true);

@@ -31,13 +31,16 @@ public class LmuClassifierLossTests
         new(1, 2, true, 0, 0, 0, false, ScalarType.Float64),
     };
 
-    sealed class Classifier
+    /// <summary>The classifier's modules (shared with <see cref="LmuClassifierGradientsTests"/>).</summary>
+    internal sealed class Classifier
     {
         public required Lmu Layer { get; init; }
         public FastDropout? MemoryDropout { get; init; }
         public required Linear Dense { get; init; }
         public FastDropout? Dropout { get; init; }
         public required Linear Output { get; init; }
+
+        public LmuClassifierGradients Gradients() => new(Layer, MemoryDropout, Dense, Dropout, Output);
 
         public Tensor Fused(Tensor features, Tensor targets) => LmuClassifierLoss.CrossEntropy(Layer, features, MemoryDropout, Dense, Dropout, Output, targets);
 
@@ -52,7 +55,7 @@ public class LmuClassifierLossTests
         ];
     }
 
-    static Classifier Build(Case c, int order = 12, int hidden = 9, int classes = 4)
+    internal static Classifier Build(Case c, int order = 12, int hidden = 9, int classes = 4)
     {
         manual_seed(3);
         var options = new LmuOptions(c.InputSize, order, 20) { MemoryD = c.MemoryD, UseBias = c.EncoderBias, Dropout = c.InputDropout };
