@@ -10,18 +10,18 @@ internal static class LmuChecks
     {
         if (input.dim() != 3)
             Fail("input", $"must have rank 3 [batch, time, inputSize = {o.InputSize}], got shape {Shape(input)}");
-        if (input.shape[2] != o.InputSize)
+        if (input.size(2) != o.InputSize)
             Fail("input", $"must have inputSize = {o.InputSize} features in dimension 2, got shape {Shape(input)}");
-        if (input.shape[1] < 1 || input.shape[0] < 1)
+        if (input.size(1) < 1 || input.size(0) < 1)
             Fail("input", $"must have at least one sequence and one time step, got shape {Shape(input)}");
         DType(input, parameterType);
         State(state, input, o);
-        if (lengths is not null) Lengths(lengths, input.shape[0], input.shape[1]);
+        if (lengths is not null) Lengths(lengths, input.size(0), input.size(1));
     }
 
     public static void Step(Tensor input, LmuState? state, LmuOptions o, ScalarType parameterType)
     {
-        if (input.dim() != 2 || input.shape[1] != o.InputSize)
+        if (input.dim() != 2 || input.size(1) != o.InputSize)
             Fail("input", $"must have shape [batch, inputSize = {o.InputSize}] for one step, got shape {Shape(input)}");
         DType(input, parameterType);
         State(state, input, o);
@@ -29,7 +29,7 @@ internal static class LmuChecks
 
     public static void Features(Tensor features, long width, ScalarType parameterType)
     {
-        if (features.dim() != 2 || features.shape[1] != width || features.shape[0] < 1)
+        if (features.dim() != 2 || features.size(1) != width || features.size(0) < 1)
             Fail("features", $"must have shape [batch, {width}] as PrecomputeInput returns it, got shape {Shape(features)}");
         if (features.dtype != parameterType)
             Fail("features", $"must have the parameters' dtype {parameterType}, got {features.dtype}");
@@ -44,7 +44,7 @@ internal static class LmuChecks
     static void State(LmuState? state, Tensor input, LmuOptions o)
     {
         if (state is null) return;
-        long n = input.shape[0];
+        long n = input.size(0);
         Expect(state.Memory, [n, o.MemoryD, o.Order], "state.Memory", input);
         if (o.Hidden == HiddenCell.None) return;
         if (state.Hidden is null) Fail("state", $"must carry Hidden [batch, {o.HiddenSize}] for a {o.Hidden} hidden cell");
@@ -64,7 +64,7 @@ internal static class LmuChecks
 
     static void Lengths(Tensor lengths, long batch, long time)
     {
-        if (lengths.dim() != 1 || lengths.shape[0] != batch)
+        if (lengths.dim() != 1 || lengths.size(0) != batch)
             Fail("lengths", $"must have shape [batch = {batch}], got {Shape(lengths)}");
         if (lengths.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte))
             Fail("lengths", $"must have an integer dtype, got {lengths.dtype}");

@@ -47,7 +47,11 @@ public sealed class CheckpointFile
     public bool Has(string name) => _sections.ContainsKey(name);
 
     /// <summary>Writes the sections with their table and checksums.</summary>
-    public static void Write(Stream stream, IReadOnlyList<(string Name, byte[] Body)> sections)
+    public static void Write(Stream stream, IReadOnlyList<(string Name, byte[] Body)> sections) =>
+        Write(stream, sections.Select(s => (s.Name, (ReadOnlyMemory<byte>)s.Body)).ToList());
+
+    /// <summary>Writes the sections with their table and checksums.</summary>
+    public static void Write(Stream stream, IReadOnlyList<(string Name, ReadOnlyMemory<byte> Body)> sections)
     {
         var table = new byte[FixedBytes + EntryBytes * sections.Count + 8];
         Magic.CopyTo(table);
@@ -58,12 +62,12 @@ public sealed class CheckpointFile
             var entry = table.AsSpan(FixedBytes + EntryBytes * i, EntryBytes);
             Encoding.ASCII.GetBytes(sections[i].Name, entry[..NameBytes]);
             BinaryPrimitives.WriteInt64LittleEndian(entry[8..], sections[i].Body.Length);
-            BinaryPrimitives.WriteUInt64LittleEndian(entry[16..], XxHash3.HashToUInt64(sections[i].Body));
+            BinaryPrimitives.WriteUInt64LittleEndian(entry[16..], XxHash3.HashToUInt64(sections[i].Body.Span));
         }
         int tableEnd = table.Length - 8;
         BinaryPrimitives.WriteUInt64LittleEndian(table.AsSpan(tableEnd), XxHash3.HashToUInt64(table.AsSpan(0, tableEnd)));
         stream.Write(table);
-        foreach (var (_, body) in sections) stream.Write(body);
+        foreach (var (_, body) in sections) stream.Write(body.Span);
     }
 
     /// <summary>Parses and verifies a checkpoint's bytes; any defect is an <see cref="InvalidDataException"/> naming <paramref name="path"/>.</summary>

@@ -22,7 +22,7 @@ internal static class DenseHeadKernel
     /// <summary>(h̃ [N, H], y [N, K]) from x̃ [N, F], W₁ [H, F], b₁ [H] or null, r₂ [N, H] or null, W₂ [K, H], b₂ [K] or null.</summary>
     public static (Tensor Hidden, Tensor Output) Forward(Tensor x, Tensor w1, Tensor? b1, Tensor? r2, Tensor w2, Tensor? b2)
     {
-        var (h, y) = (empty(x.shape[0], w1.shape[0], x.dtype), empty(x.shape[0], w2.shape[0], x.dtype));
+        var (h, y) = (empty(x.size(0), w1.size(0), x.dtype), empty(x.size(0), w2.size(0), x.dtype));
         Forward(x, w1, b1, r2, w2, b2, h, y);
         return (h, y);
     }
@@ -42,8 +42,8 @@ internal static class DenseHeadKernel
     public static (Tensor? Input, Tensor W1, Tensor? B1, Tensor W2, Tensor? B2) Backward(Tensor dy, Tensor x, Tensor h, Tensor? r2,
         Tensor w1, bool bias1, Tensor w2, bool bias2, bool inputGrad)
     {
-        var gradients = new Gradients(inputGrad ? empty_like(x) : null, empty_like(w1), bias1 ? empty(w1.shape[0], dtype: w1.dtype) : null,
-            empty_like(w2), bias2 ? empty(w2.shape[0], dtype: w2.dtype) : null);
+        var gradients = new Gradients(inputGrad ? empty_like(x) : null, empty_like(w1), bias1 ? empty(w1.size(0), dtype: w1.dtype) : null,
+            empty_like(w2), bias2 ? empty(w2.size(0), dtype: w2.dtype) : null);
         using var dh = empty_like(h);
         Backward(dy, x, h, r2, w1, w2, dh, gradients);
         return (gradients.Input, gradients.W1, gradients.B1, gradients.W2, gradients.B2);
@@ -122,7 +122,7 @@ internal static class DenseHeadKernel
 
     static unsafe void AddRows<T>(Tensor a, Tensor b) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int rows = (int)a.shape[0], width = (int)a.shape[1];
+        int rows = (int)a.size(0), width = (int)a.size(1);
         var bias = new ReadOnlySpan<T>(Pointer<T>(b), width);
         for (int n = 0; n < rows; n++)
         {
@@ -140,7 +140,7 @@ internal static class DenseHeadKernel
 
     static unsafe void ColumnSums<T>(Tensor a, Tensor s) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int rows = (int)a.shape[0], width = (int)a.shape[1];
+        int rows = (int)a.size(0), width = (int)a.size(1);
         var sum = new Span<T>(Pointer<T>(s), width);
         sum.Clear();
         for (int n = 0; n < rows; n++) TensorPrimitives.Add(sum, new ReadOnlySpan<T>(Pointer<T>(a) + (long)n * width, width), sum);

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LmuSharp.Torch.Training;
@@ -73,7 +74,8 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     void FillMask(Span<float> values)
     {
         using var seedTensor = randint(long.MaxValue, [1], ScalarType.Int64);
-        var random = new Xoshiro4(unchecked((ulong)seedTensor.item<long>()));
+        using var seed = seedTensor.ToScalar(); // item<long>() would leave its Scalar to the finalizer, once per mask
+        var random = new Xoshiro4(unchecked((ulong)seed.ToInt64()));
         var threshold = Vector256.Create((uint)Math.Min(uint.MaxValue, Math.Round(P * 4294967296.0)));
         var keep = Vector256.Create((float)(1 / (1 - P)));
         Span<float> tail = stackalloc float[Vector256<float>.Count];

@@ -86,7 +86,7 @@ public static class Fitting
                 long start = (long)b * options.BatchSize;
                 var index = order.narrow(0, start, Math.Min(options.BatchSize, train.Count - start));
                 lossSum += step(train.Inputs.index_select(0, index), train.Targets.index_select(0, index));
-                samples += index.shape[0];
+                samples += index.size(0);
             }
             options.OnBatch?.Invoke(new FitBatch(progress.Epoch, b + 1, batches, lossSum / (b + 1), samples / clock.Elapsed.TotalSeconds));
             if (options.Cancellation.IsCancellationRequested) return progress with { Batch = b + 1, TrainLossSum = lossSum };

@@ -71,8 +71,8 @@ public sealed class LmuClassifierGradients : IBatchGradients
         LmuChecks.Features(inputs, FinalMemoryWindows.Width(o), _layer.Cell.ParameterType);
         if (inputs.device_type != TorchSharp.DeviceType.CPU)
             throw new ArgumentException($"inputs must be on the CPU, got {inputs.device}.", nameof(inputs));
-        long rows = inputs.shape[0];
-        using var y = LmuClassifierLoss.Targets(targets, rows, _classifier.weight!.shape[0]);
+        long rows = inputs.size(0);
+        using var y = LmuClassifierLoss.Targets(targets, rows, _classifier.weight!.size(0));
         using var noGrad = no_grad();
         using var contiguous = inputs.contiguous();
         using var windows = contiguous.view(rows, o.InputSize + 1, o.Order);
@@ -113,16 +113,25 @@ public sealed class LmuClassifierGradients : IBatchGradients
     Tensor? Gradient(string name, Tensor? parameter)
     {
         if (parameter is null) return null;
-        if (_gradients.TryGetValue(name, out var kept) && kept.dtype == parameter.dtype && kept.shape.SequenceEqual(parameter.shape)) return kept;
+        if (_gradients.TryGetValue(name, out var kept) && kept.dtype == parameter.dtype && SameShape(kept, parameter)) return kept;
         kept?.Dispose();
         return _gradients[name] = zeros_like(parameter).DetachFromDisposeScope();
+    }
+
+    /// <summary>Whether two tensors have one shape, compared through <c>size(i)</c>: every <c>shape</c> read leaves TorchSharp an object to finalize.</summary>
+    static bool SameShape(Tensor a, Tensor b)
+    {
+        if (a.dim() != b.dim()) return false;
+        for (int i = 0; i < a.dim(); i++)
+            if (a.size(i) != b.size(i)) return false;
+        return true;
     }
 
     Activations ActivationsFor(long rows, ScalarType dtype)
     {
         if (_activations is { } kept && kept.Rows == rows && kept.DType == dtype) return kept;
         _activations?.Dispose();
-        return _activations = new Activations(rows, _layer.Options.MemorySize, _dense.weight!.shape[0], _classifier.weight!.shape[0], dtype);
+        return _activations = new Activations(rows, _layer.Options.MemorySize, _dense.weight!.size(0), _classifier.weight!.size(0), dtype);
     }
 
     /// <summary>Frees the kept activations and gradient tensors (the parameters keep their <c>grad</c>).</summary>

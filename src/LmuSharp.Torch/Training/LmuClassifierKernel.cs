@@ -52,8 +52,6 @@ internal static class LmuClassifierKernel
     /// <summary>∂W_x [K, C] and ∂b [K] (or null; both overwritten) from ∂M [N, K·d].</summary>
     public static void EncodeBackward(Tensor dm, Tensor windows, Tensor? rx, Tensor gradW, Tensor? gradB)
     {
-        gradW.zero_();
-        gradB?.zero_();
         if (dm.dtype == ScalarType.Float32) EncodeBackward<float>(dm, windows, rx, gradW, gradB);
         else EncodeBackward<double>(dm, windows, rx, gradW, gradB);
     }
@@ -62,6 +60,8 @@ internal static class LmuClassifierKernel
     {
         var (rows, inputs, order, channels) = Shape(windows, gradW);
         T* z = Pointer<T>(windows), g = Pointer<T>(dm), r = Pointer<T>(rx), gw = Pointer<T>(gradW), gb = Pointer<T>(gradB);
+        new Span<T>(gw, channels * inputs).Clear(); // not zero_(), whose fill Scalar TorchSharp leaves to the finalizer
+        if (gb is not null) new Span<T>(gb, channels).Clear();
         for (int n = 0; n < rows; n++)
         {
             T* zn = z + (long)n * (inputs + 1) * order;
@@ -77,7 +77,7 @@ internal static class LmuClassifierKernel
 
     /// <summary>(N, C, d, K) of windows [N, C + 1, d] and an encoder weight [K, C].</summary>
     static (int Rows, int Inputs, int Order, int Channels) Shape(Tensor windows, Tensor weight) =>
-        ((int)windows.shape[0], (int)windows.shape[1] - 1, (int)windows.shape[2], (int)weight.shape[0]);
+        ((int)windows.size(0), (int)windows.size(1) - 1, (int)windows.size(2), (int)weight.size(0));
 
     /// <summary>Turns the logits z [N, Q] into softmax probabilities in place; returns −(1/N) Σ_n log p[n, y_n].</summary>
     public static double SoftmaxCrossEntropy(Tensor z, Tensor targets) =>
@@ -85,7 +85,7 @@ internal static class LmuClassifierKernel
 
     static unsafe double SoftmaxCrossEntropy<T>(Tensor z, Tensor targets) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int rows = (int)z.shape[0], classes = (int)z.shape[1];
+        int rows = (int)z.size(0), classes = (int)z.size(1);
         T* logits = Pointer<T>(z);
         long* y = Pointer<long>(targets);
         double sum = 0;
@@ -106,13 +106,13 @@ internal static class LmuClassifierKernel
     /// <summary>∂loss/∂z = g (p − onehot(y)) / N into dz (overwritten; may be p itself).</summary>
     public static void LogitGradient(Tensor p, Tensor targets, double g, Tensor dz)
     {
-        if (dz.dtype == ScalarType.Float32) LogitGradient<float>(p, targets, (float)(g / p.shape[0]), dz);
-        else LogitGradient<double>(p, targets, g / p.shape[0], dz);
+        if (dz.dtype == ScalarType.Float32) LogitGradient<float>(p, targets, (float)(g / p.size(0)), dz);
+        else LogitGradient<double>(p, targets, g / p.size(0), dz);
     }
 
     static unsafe void LogitGradient<T>(Tensor p, Tensor targets, T scale, Tensor dz) where T : unmanaged, INumber<T>
     {
-        int rows = (int)dz.shape[0], classes = (int)dz.shape[1];
+        int rows = (int)dz.size(0), classes = (int)dz.size(1);
         T* source = Pointer<T>(p), d = Pointer<T>(dz);
         long* y = Pointer<long>(targets);
         for (int n = 0; n < rows; n++)

@@ -30,14 +30,14 @@ public static class LmuClassifierLoss
         if (!Fused(layer, features, dense, classifier))
             return nn.functional.cross_entropy(DenseHead.Forward(layer.ForwardPrecomputed(features).Output, memoryDropout, dense, dropout, classifier), targets);
         LmuChecks.Features(features, FinalMemoryWindows.Width(layer.Options), layer.Cell.ParameterType);
-        using var y = Targets(targets, features.shape[0], classifier.weight!.shape[0]);
+        using var y = Targets(targets, features.size(0), classifier.weight!.size(0));
         var o = layer.Options;
-        long rows = features.shape[0];
+        long rows = features.size(0);
         using var contiguous = features.contiguous();
         using var windows = contiguous.view(rows, o.InputSize + 1, o.Order);
         using var masks = DropoutMasks.Draw(layer.Cell, rows, features.dtype, features.device);
         using var memoryMask = memoryDropout?.TrainingMask([rows, o.MemorySize], features.dtype);
-        using var hiddenMask = dropout?.TrainingMask([rows, dense.weight!.shape[0]], features.dtype);
+        using var hiddenMask = dropout?.TrainingMask([rows, dense.weight!.size(0)], features.dtype);
         var (encoderWeight, encoderBias) = layer.Cell.InputEncoder;
         return LmuClassifierLossFunction.apply(windows, encoderWeight, encoderBias, masks.InputMask, memoryMask,
             dense.weight!, dense.bias, hiddenMask, classifier.weight, classifier.bias, y);
@@ -59,7 +59,7 @@ public static class LmuClassifierLoss
     /// </summary>
     internal static unsafe Tensor Targets(Tensor targets, long rows, long classes)
     {
-        if (targets.dtype != ScalarType.Int64 || targets.dim() != 1 || targets.shape[0] != rows || targets.device_type != TorchSharp.DeviceType.CPU)
+        if (targets.dtype != ScalarType.Int64 || targets.dim() != 1 || targets.size(0) != rows || targets.device_type != TorchSharp.DeviceType.CPU)
             throw new ArgumentException($"targets must be int64 class indices of shape [{rows}] on the CPU, got {targets.dtype} [{string.Join(", ", targets.shape)}] on {targets.device}.", nameof(targets));
         var y = targets.contiguous();
         foreach (long value in new ReadOnlySpan<long>(Recurrence.TensorMemory.Pointer<long>(y), (int)rows))
