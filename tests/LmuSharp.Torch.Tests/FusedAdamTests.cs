@@ -39,6 +39,29 @@ public class FusedAdamTests
     }
 
     [Fact]
+    public void Large_models_update_on_two_lanes_as_on_one_thread_and_as_TorchSharps_Adam()
+    {
+        // 90,300 parameters: above the size where the update is split between two lanes.
+        Adam Stepped(int threads, bool fused)
+        {
+            manual_seed(6);
+            var model = nn.Linear(300, 300);
+            var adam = optim.Adam(model.parameters(), 0.01);
+            for (int step = 0; step < 3; step++)
+            {
+                adam.zero_grad();
+                model.forward(randn(8, 300)).pow(2).mean().backward();
+                if (fused) WithThreads(threads, () => { adam.FusedStep(); return 0; });
+                else adam.step();
+            }
+            return adam;
+        }
+        var (lanes, single, reference) = (Stepped(2, true), Stepped(1, true), Stepped(1, false));
+        foreach (var (a, b) in lanes.parameters().Zip(single.parameters())) Assert.Equal(0, MaxAbs(a, b));
+        foreach (var (a, b) in lanes.parameters().Zip(reference.parameters())) Assert.InRange(MaxAbs(a, b), 0, 2e-6);
+    }
+
+    [Fact]
     public void Parameters_without_gradient_and_float64_models_keep_TorchSharps_behaviour()
     {
         manual_seed(1);

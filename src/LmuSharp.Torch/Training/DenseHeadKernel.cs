@@ -68,7 +68,7 @@ internal static class DenseHeadKernel
     }
 
     /// <summary>c ← op(a) op(b), libtorch's matrix product written into c (BLAS with β = 0: c's old values are not read).</summary>
-    static void Product(Tensor c, Tensor a, Tensor b, bool transposeA = false, bool transposeB = false)
+    internal static void Product(Tensor c, Tensor a, Tensor b, bool transposeA = false, bool transposeB = false)
     {
         using var left = transposeA ? a.t() : a.alias();
         using var right = transposeB ? b.t() : b.alias();
@@ -80,6 +80,19 @@ internal static class DenseHeadKernel
     {
         if (a.dtype == ScalarType.Float32) Multiply<float>(a, mask, a);
         else Multiply<double>(a, mask, a);
+    }
+
+    /// <summary>into ← a + b (contiguous tensors of one shape; into overwritten).</summary>
+    public static void Sum(Tensor a, Tensor b, Tensor into)
+    {
+        if (a.dtype == ScalarType.Float32) Sum<float>(a, b, into);
+        else Sum<double>(a, b, into);
+    }
+
+    static unsafe void Sum<T>(Tensor a, Tensor b, Tensor into) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = checked((int)a.numel());
+        TensorPrimitives.Add(new ReadOnlySpan<T>(Pointer<T>(a), n), new ReadOnlySpan<T>(Pointer<T>(b), n), new Span<T>(Pointer<T>(into), n));
     }
 
     /// <summary>a ⊙ mask into a new tensor.</summary>
@@ -132,7 +145,7 @@ internal static class DenseHeadKernel
     }
 
     /// <summary>s ← Σ_n a[n, :] for a [N, K], s [K] (overwritten).</summary>
-    static void ColumnSums(Tensor a, Tensor s)
+    internal static void ColumnSums(Tensor a, Tensor s)
     {
         if (a.dtype == ScalarType.Float32) ColumnSums<float>(a, s);
         else ColumnSums<double>(a, s);
@@ -147,7 +160,7 @@ internal static class DenseHeadKernel
     }
 
     /// <summary>∂h ← [h̃ &gt; 0] ⊙ r ⊙ ∂h in place (r may be null).</summary>
-    static void ReluMaskedBackward(Tensor grad, Tensor h, Tensor? r)
+    internal static void ReluMaskedBackward(Tensor grad, Tensor h, Tensor? r)
     {
         if (h.dtype == ScalarType.Float32) ReluMaskedBackward<float>(grad, h, r);
         else ReluMaskedBackward<double>(grad, h, r);

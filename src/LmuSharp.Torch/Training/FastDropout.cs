@@ -54,15 +54,29 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     internal bool IsActive => training && P > 0;
 
     /// <summary>Writes the mask of <see cref="TrainingMask"/> into <paramref name="mask"/> (contiguous CPU float32 or float64), drawn the same way.</summary>
-    internal void FillTrainingMask(Tensor mask)
+    internal void FillTrainingMask(Tensor mask) => FillTrainingMask(mask, DrawSeed());
+
+    /// <summary>The seed of the next mask, from TorchSharp's generator (one draw per mask, in the order the masks are used).</summary>
+    internal static ulong DrawSeed()
+    {
+        using var seedTensor = randint(long.MaxValue, [1], ScalarType.Int64);
+        using var seed = seedTensor.ToScalar(); // item<long>() would leave its Scalar to the finalizer, once per mask
+        return unchecked((ulong)seed.ToInt64());
+    }
+
+    /// <summary>
+    /// <see cref="FillTrainingMask(Tensor)"/> with a seed drawn before (<see cref="DrawSeed"/>): masks whose seeds were drawn in
+    /// order can be filled on any thread.
+    /// </summary>
+    internal void FillTrainingMask(Tensor mask, ulong seed)
     {
         if (mask.dtype == ScalarType.Float32)
         {
-            FillMask(MemoryMarshal.Cast<byte, float>(mask.bytes));
+            FillMask(MemoryMarshal.Cast<byte, float>(mask.bytes), seed);
             return;
         }
         using var single = empty(mask.shape, ScalarType.Float32);
-        FillMask(MemoryMarshal.Cast<byte, float>(single.bytes));
+        FillMask(MemoryMarshal.Cast<byte, float>(single.bytes), seed);
         mask.copy_(single);
     }
 
@@ -71,11 +85,9 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     /// generators run side by side in the lanes of a <see cref="Vector256{T}"/>, each 64-bit draw giving two 32-bit ones,
     /// so eight elements cost one vector step.
     /// </summary>
-    void FillMask(Span<float> values)
+    void FillMask(Span<float> values, ulong seed)
     {
-        using var seedTensor = randint(long.MaxValue, [1], ScalarType.Int64);
-        using var seed = seedTensor.ToScalar(); // item<long>() would leave its Scalar to the finalizer, once per mask
-        var random = new Xoshiro4(unchecked((ulong)seed.ToInt64()));
+        var random = new Xoshiro4(seed);
         var threshold = Vector256.Create((uint)Math.Min(uint.MaxValue, Math.Round(P * 4294967296.0)));
         var keep = Vector256.Create((float)(1 / (1 - P)));
         Span<float> tail = stackalloc float[Vector256<float>.Count];

@@ -85,13 +85,39 @@ public static class Fitting
             {
                 long start = (long)b * options.BatchSize;
                 var index = order.narrow(0, start, Math.Min(options.BatchSize, train.Count - start));
-                lossSum += step(train.Inputs.index_select(0, index), train.Targets.index_select(0, index));
+                lossSum += step(Gather(train.Inputs, index), Gather(train.Targets, index));
                 samples += index.size(0);
             }
             options.OnBatch?.Invoke(new FitBatch(progress.Epoch, b + 1, batches, lossSum / (b + 1), samples / clock.Elapsed.TotalSeconds));
             if (options.Cancellation.IsCancellationRequested) return progress with { Batch = b + 1, TrainLossSum = lossSum };
         }
         return progress with { Batch = batches, TrainLossSum = lossSum };
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="source"/> at <paramref name="index"/> (int64 [n]): copied row by row here when both are
+    /// contiguous CPU tensors, else by <c>index_select</c>. libtorch's gather runs on its OpenMP threads, which keep spinning
+    /// for milliseconds afterwards, on the cores a step that runs its own threads (<see cref="LmuClassifierGradients"/>) uses.
+    /// </summary>
+    static unsafe Tensor Gather(Tensor source, Tensor index)
+    {
+        if (source.device_type != TorchSharp.DeviceType.CPU || index.device_type != TorchSharp.DeviceType.CPU || !source.is_contiguous()
+            || !index.is_contiguous() || index.dtype != ScalarType.Int64 || source.dim() == 0)
+            return source.index_select(0, index);
+        long count = index.size(0), rows = source.size(0);
+        var shape = new long[source.dim()];
+        shape[0] = count;
+        for (int d = 1; d < shape.Length; d++) shape[d] = source.size(d);
+        var result = empty(shape, source.dtype);
+        long rowBytes = rows == 0 ? 0 : source.numel() / rows * source.element_size();
+        byte* from = (byte*)Recurrence.TensorMemory.Pointer<byte>(source), to = (byte*)Recurrence.TensorMemory.Pointer<byte>(result);
+        long* at = Recurrence.TensorMemory.Pointer<long>(index);
+        for (long i = 0; i < count; i++)
+        {
+            if ((ulong)at[i] >= (ulong)rows) throw new IndexOutOfRangeException($"row {at[i]} of a split of {rows}.");
+            Buffer.MemoryCopy(from + at[i] * rowBytes, to + i * rowBytes, rowBytes, rowBytes);
+        }
+        return result;
     }
 
     /// <summary>Evaluates the validation split, records the epoch and tells <see cref="FitOptions.OnEpochEnd"/>.</summary>

@@ -28,19 +28,54 @@ public static class FusedAdam
         var stateDict = adam.state_dict();
         var groups = adam.ParamGroups.Cast<ParamGroup>().ToList();
         if (!groups.All(Fusable)) { adam.step(); return; }
-        int index = 0;
-        foreach (var group in groups)
+        var passes = new List<Pass>();
+        var grads = new List<Tensor>();
+        try
         {
-            var options = (Adam.Options)group.Options;
-            foreach (var p in group.Parameters)
+            int index = 0;
+            foreach (var group in groups)
             {
-                var state = (Adam.State)stateDict.State[index++];
-                using var grad = p.grad;
-                if (grad is null) continue;
-                state.step++;
-                Update(p, grad, state, options);
+                var options = (Adam.Options)group.Options;
+                foreach (var p in group.Parameters)
+                {
+                    var state = (Adam.State)stateDict.State[index++];
+                    var grad = p.grad;
+                    if (grad is null) continue;
+                    grads.Add(grad);
+                    var g = grad.contiguous();
+                    grads.Add(g);
+                    state.step++;
+                    passes.Add(new Pass(p, g, state, options));
+                }
             }
+            Run(passes);
         }
+        finally
+        {
+            foreach (var g in grads) g.Dispose();
+        }
+    }
+
+    /// <summary>Below this many parameters in all, one thread updates them all: two would not pay for their hand-over.</summary>
+    const long ParallelParameters = 65_536;
+
+    /// <summary>The passes, each split in two halves on <see cref="TwoLanes"/> when libtorch may use more than one thread.</summary>
+    static void Run(List<Pass> passes)
+    {
+        if (get_num_threads() < 2 || passes.Sum(p => p.Count) < ParallelParameters)
+        {
+            foreach (var pass in passes) pass.Apply(0, pass.Count);
+            return;
+        }
+        TwoLanes.Run(lane =>
+        {
+            foreach (var pass in passes)
+            {
+                long half = pass.Count / 2 / 64 * 64; // halves on cache-line boundaries
+                if (lane == 0) pass.Apply(0, half);
+                else pass.Apply(half, pass.Count - half);
+            }
+        });
     }
 
     static bool Fusable(ParamGroup group)
@@ -50,17 +85,30 @@ public static class FusedAdam
             p.device_type == TorchSharp.DeviceType.CPU && p.dtype == ScalarType.Float32 && p.is_contiguous());
     }
 
-    static unsafe void Update(Tensor parameter, Tensor grad, Adam.State state, Adam.Options o)
+    /// <summary>One parameter's update: its memory, gradient, moments and this step's coefficients.</summary>
+    readonly unsafe struct Pass
     {
-        using var g = grad.contiguous();
-        double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value;
-        var k = new Coefficients(
-            (float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2), (float)o.weight_decay!.Value,
-            (float)(1 / Math.Sqrt(1 - Math.Pow(beta2, state.step))), (float)o.eps!.Value,
-            (float)(o.LearningRate!.Value / (1 - Math.Pow(beta1, state.step))));
-        long n = parameter.numel();
-        Pass(TensorMemory.Pointer<float>(parameter), TensorMemory.Pointer<float>(g), TensorMemory.Pointer<float>(state.exp_avg),
-            TensorMemory.Pointer<float>(state.exp_avg_sq), n, k);
+        readonly float* _p, _grad, _m, _v;
+        readonly Coefficients _k;
+
+        public Pass(Tensor parameter, Tensor grad, Adam.State state, Adam.Options o)
+        {
+            double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value;
+            _k = new Coefficients(
+                (float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2), (float)o.weight_decay!.Value,
+                (float)(1 / Math.Sqrt(1 - Math.Pow(beta2, state.step))), (float)o.eps!.Value,
+                (float)(o.LearningRate!.Value / (1 - Math.Pow(beta1, state.step))));
+            _p = TensorMemory.Pointer<float>(parameter);
+            _grad = TensorMemory.Pointer<float>(grad);
+            _m = TensorMemory.Pointer<float>(state.exp_avg);
+            _v = TensorMemory.Pointer<float>(state.exp_avg_sq);
+            Count = parameter.numel();
+        }
+
+        public long Count { get; }
+
+        /// <summary>Updates elements [start, start + count).</summary>
+        public void Apply(long start, long count) => Update(_p + start, _grad + start, _m + start, _v + start, count, _k);
     }
 
     /// <summary>
@@ -71,7 +119,7 @@ public static class FusedAdam
     readonly record struct Coefficients(float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float WeightDecay,
         float InverseSqrtCorrection2, float Epsilon, float StepSize);
 
-    static unsafe void Pass(float* p, float* grad, float* m, float* v, long n, Coefficients k)
+    static unsafe void Update(float* p, float* grad, float* m, float* v, long n, Coefficients k)
     {
         long i = 0;
         int width = Vector<float>.Count;

@@ -15,7 +15,9 @@ namespace LmuSharp.Torch.Training;
 /// M̃ = r_m ⊙ (W_x Z + b S),  h̃ = r₂ ⊙ relu(W₁ M̃ + b₁),  p = softmax(W₂ h̃ + b₂),  loss = −(1/N) Σ_n log p[n, y_n]
 /// ∂z = (p − onehot(y)) / N  →  ∂W₂, ∂b₂, ∂W₁, ∂b₁ (<see cref="DenseHeadKernel"/>)  →  ∂M = r_m ⊙ ∂h W₁  →  ∂W_x, ∂b
 /// </code>
-/// CPU only (float32 or float64); <see cref="IsSupported"/> says when it applies.
+/// A batch runs in three phases on two cores (<see cref="TwoLanes"/>): the masks; everything up to ∂h, each lane half the rows;
+/// the sums over the batch, each lane half of ∂W₁'s rows and half of ∂M's. CPU only (float32 or float64);
+/// <see cref="IsSupported"/> says when it applies.
 /// </summary>
 public sealed class LmuClassifierGradients : IBatchGradients
 {
@@ -65,7 +67,21 @@ public sealed class LmuClassifierGradients : IBatchGradients
     /// </summary>
     /// <param name="inputs">[batch, features] rows of the layer's <see cref="Lmu.PrecomputeInput"/> on the CPU.</param>
     /// <param name="targets">[batch] class indices (int64) in [0, classes).</param>
+    /// <remarks>
+    /// When libtorch may use more than one thread (<c>torch.get_num_threads()</c>), the batch is computed on
+    /// <see cref="TwoLanes"/>, each lane half the rows (or half of ∂W₁'s), libtorch meanwhile on one thread per lane; with
+    /// one, the same halves run one after the other. The numbers are the same either way.
+    /// </remarks>
     public double Compute(Tensor inputs, Tensor targets)
+    {
+        int threads = get_num_threads();
+        if (threads < 2) return Batch(inputs, targets, parallel: false);
+        set_num_threads(1);
+        try { return Batch(inputs, targets, parallel: true); }
+        finally { set_num_threads(threads); }
+    }
+
+    double Batch(Tensor inputs, Tensor targets, bool parallel)
     {
         var o = _layer.Options;
         LmuChecks.Features(inputs, FinalMemoryWindows.Width(o), _layer.Cell.ParameterType);
@@ -78,35 +94,78 @@ public sealed class LmuClassifierGradients : IBatchGradients
         using var windows = contiguous.view(rows, o.InputSize + 1, o.Order);
         var a = ActivationsFor(rows, inputs.dtype);
         using var masks = DropoutMasks.Draw(_layer.Cell, rows, inputs.dtype, inputs.device); // in LmuClassifierLoss's order
-        var memoryMask = Draw(_memoryDropout, a.MemoryMask);
-        var hiddenMask = Draw(_dropout, a.HiddenMask);
+        ulong? memorySeed = _memoryDropout is { IsActive: true } ? FastDropout.DrawSeed() : null;
+        ulong? hiddenSeed = _dropout is { IsActive: true } ? FastDropout.DrawSeed() : null;
         var (wx, bx) = _layer.Cell.InputEncoder;
-        var (w1, b1, w2, b2) = (_dense.weight!, _dense.bias, _classifier.weight!, _classifier.bias);
-
-        LmuClassifierKernel.Encode(windows, wx, bx, masks.InputMask, memoryMask, a.Memory);
-        DenseHeadKernel.Forward(a.Memory, w1, b1, hiddenMask, w2, b2, a.Hidden, a.Logits);
-        double loss = LmuClassifierKernel.SoftmaxCrossEntropy(a.Logits, y);
-        LmuClassifierKernel.LogitGradient(a.Logits, y, 1, a.Logits); // the probabilities become ∂z in place
-
+        using var w1 = _dense.weight!.detach(); // detached: lane 1's products record nothing, whatever its thread's grad mode
+        using var w2 = _classifier.weight!.detach();
+        var (b1, b2) = (_dense.bias, _classifier.bias);
         bool encoderTrained = wx.requires_grad || bx?.requires_grad == true;
-        DenseHeadKernel.Backward(a.Logits, a.Memory, a.Hidden, hiddenMask, w1, w2, a.HiddenGradient,
-            new(encoderTrained ? a.MemoryGradient : null, Gradient("w1", w1)!, Gradient("b1", b1), Gradient("w2", w2)!, Gradient("b2", b2)));
-        if (encoderTrained)
+        var g = new Gradients(Gradient("w1", w1)!, Gradient("b1", b1), Gradient("w2", w2)!, Gradient("b2", b2),
+            encoderTrained ? Gradient("wx", wx) : null, encoderTrained ? Gradient("bx", bx) : null);
+        using var batch = new BatchRows(windows, masks.InputMask, y, a.Split);
+        Tensor? memoryMask = memorySeed is null ? null : a.MemoryMask, hiddenMask = hiddenSeed is null ? null : a.HiddenMask;
+        var loss = new double[2];
+
+        RunLanes(parallel, lane => // the masks, one per lane
         {
-            if (memoryMask is not null) DenseHeadKernel.MultiplyInPlace(a.MemoryGradient, memoryMask);
-            LmuClassifierKernel.EncodeBackward(a.MemoryGradient, windows, masks.InputMask, Gradient("wx", wx)!, Gradient("bx", bx));
-        }
-        foreach (var (name, p) in new[] { ("wx", wx), ("bx", bx), ("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2) })
+            if (lane == 0 && memorySeed is { } ms) _memoryDropout!.FillTrainingMask(a.MemoryMask, ms);
+            if (lane == 1 && hiddenSeed is { } hs) _dropout!.FillTrainingMask(a.HiddenMask, hs);
+        });
+        RunLanes(parallel, lane => // everything up to ∂h is row by row: each lane its half of the batch
+        {
+            var (r, v) = (a.Rows[lane], batch.Rows[lane]);
+            if (r.Count == 0) return; // a batch of one row
+            LmuClassifierKernel.Encode(v.Windows, wx, bx, v.InputMask, memoryMask is null ? null : r.MemoryMask, r.Memory);
+            DenseHeadKernel.Forward(r.Memory, w1, b1, hiddenMask is null ? null : r.HiddenMask, w2, b2, r.Hidden, r.Logits);
+            double share = (double)r.Count / rows;
+            loss[lane] = share * LmuClassifierKernel.SoftmaxCrossEntropy(r.Logits, v.Targets);
+            LmuClassifierKernel.LogitGradient(r.Logits, v.Targets, share, r.Logits); // p becomes ∂z = (p − onehot(y)) / N in place
+            DenseHeadKernel.Product(r.HiddenGradient, r.Logits, w2);
+            DenseHeadKernel.ReluMaskedBackward(r.HiddenGradient, r.Hidden, hiddenMask is null ? null : r.HiddenMask);
+        });
+        RunLanes(parallel, lane => // the sums over the batch: ∂W₁ by halves of its rows, the small ones on lane 0; ∂M and the encoder's terms by rows
+        {
+            var (start, count) = a.HiddenSplit[lane];
+            if (count > 0)
+                using (var dW1 = g.W1.narrow(0, start, count)) DenseHeadKernel.Product(dW1, a.HiddenGradientColumns[lane], a.Memory, transposeA: true);
+            if (lane == 0)
+            {
+                DenseHeadKernel.Product(g.W2, a.Logits, a.Hidden, transposeA: true);
+                if (g.B2 is not null) DenseHeadKernel.ColumnSums(a.Logits, g.B2);
+                if (g.B1 is not null) DenseHeadKernel.ColumnSums(a.HiddenGradient, g.B1);
+            }
+            var (r, v) = (a.Rows[lane], batch.Rows[lane]);
+            if (g.Wx is null || r.Count == 0)
+            {
+                if (g.Wx is not null) a.EncoderWeight[lane].zero_(); // no rows: no share of the encoder's gradient
+                if (g.Bx is not null) a.EncoderBias[lane].zero_();
+                return;
+            }
+            DenseHeadKernel.Product(r.MemoryGradient, r.HiddenGradient, w1);
+            if (memoryMask is not null) DenseHeadKernel.MultiplyInPlace(r.MemoryGradient, r.MemoryMask);
+            LmuClassifierKernel.EncodeBackward(r.MemoryGradient, v.Windows, v.InputMask, a.EncoderWeight[lane], g.Bx is null ? null : a.EncoderBias[lane]);
+        });
+        if (g.Wx is not null) DenseHeadKernel.Sum(a.EncoderWeight[0], a.EncoderWeight[1], g.Wx);
+        if (g.Bx is not null) DenseHeadKernel.Sum(a.EncoderBias[0], a.EncoderBias[1], g.Bx);
+        foreach (var (name, p) in new[] { ("wx", wx), ("bx", bx), ("w1", _dense.weight!), ("b1", b1), ("w2", _classifier.weight!), ("b2", b2) })
             if (p is not null && p.requires_grad && (name is not ("wx" or "bx") || encoderTrained)) p.grad = _gradients[name];
-        return loss;
+        return loss[0] + loss[1];
     }
 
-    /// <summary>The mask of a dropout layer written into <paramref name="buffer"/>, or null when the layer passes its input unchanged.</summary>
-    static Tensor? Draw(FastDropout? dropout, Tensor buffer)
+    /// <summary>Where a batch's gradients go (the kept tensors that become the parameters' <c>grad</c>); the encoder's null when it is frozen.</summary>
+    readonly record struct Gradients(Tensor W1, Tensor? B1, Tensor W2, Tensor? B2, Tensor? Wx, Tensor? Bx);
+
+    /// <summary>A phase on both lanes: at once (<see cref="TwoLanes.Run"/>) or lane 0, then lane 1, on this thread.</summary>
+    static void RunLanes(bool parallel, Action<int> phase)
     {
-        if (dropout is not { IsActive: true }) return null;
-        dropout.FillTrainingMask(buffer);
-        return buffer;
+        if (parallel)
+        {
+            TwoLanes.Run(phase);
+            return;
+        }
+        phase(0);
+        phase(1);
     }
 
     /// <summary>The kept gradient tensor of a parameter (null for a missing bias), made again if the parameter's shape or dtype changed.</summary>
@@ -129,9 +188,10 @@ public sealed class LmuClassifierGradients : IBatchGradients
 
     Activations ActivationsFor(long rows, ScalarType dtype)
     {
-        if (_activations is { } kept && kept.Rows == rows && kept.DType == dtype) return kept;
+        if (_activations is { } kept && kept.Count == rows && kept.DType == dtype) return kept;
         _activations?.Dispose();
-        return _activations = new Activations(rows, _layer.Options.MemorySize, _dense.weight!.size(0), _classifier.weight!.size(0), dtype);
+        var (wx, _) = _layer.Cell.InputEncoder;
+        return _activations = new Activations(rows, _layer.Options.MemorySize, _dense.weight!.size(0), _classifier.weight!.size(0), wx.size(1), wx.size(0), dtype);
     }
 
     /// <summary>Frees the kept activations and gradient tensors (the parameters keep their <c>grad</c>).</summary>
@@ -142,20 +202,44 @@ public sealed class LmuClassifierGradients : IBatchGradients
         _gradients.Clear();
     }
 
-    /// <summary>A batch's forward and backward tensors: M̃ and ∂M [N, K·d], h̃ and ∂h [N, H], z (then p, then ∂z) [N, Q], the masks.</summary>
+    /// <summary>[0, n) in two halves, the first the larger by one when n is odd.</summary>
+    static (long Start, long Count)[] Halves(long n) => [(0, (n + 1) / 2), ((n + 1) / 2, n / 2)];
+
+    /// <summary>
+    /// A batch's forward and backward tensors: M̃ and ∂M [N, K·d], h̃ and ∂h [N, H], z (then p, then ∂z) [N, Q], the masks;
+    /// their halves by rows for the lanes, ∂h's halves by columns (for ∂W₁'s rows), and each lane's share of the encoder's gradient.
+    /// </summary>
     sealed class Activations : IDisposable
     {
-        public Activations(long rows, long memory, long hidden, long classes, ScalarType dtype)
+        readonly List<Tensor> _owned = [];
+
+        public Activations(long rows, long memory, long hidden, long classes, long inputs, long channels, ScalarType dtype)
         {
-            (Rows, DType) = (rows, dtype);
-            Tensor Make(long width) => empty([rows, width], dtype).DetachFromDisposeScope();
-            (Memory, MemoryGradient, MemoryMask) = (Make(memory), Make(memory), Make(memory));
-            (Hidden, HiddenGradient, HiddenMask) = (Make(hidden), Make(hidden), Make(hidden));
-            Logits = Make(classes);
+            (Count, DType, Split) = (rows, dtype, Halves(rows));
+            (Memory, MemoryGradient, MemoryMask) = (Make([rows, memory]), Make([rows, memory]), Make([rows, memory]));
+            (Hidden, HiddenGradient, HiddenMask) = (Make([rows, hidden]), Make([rows, hidden]), Make([rows, hidden]));
+            Logits = Make([rows, classes]);
+            EncoderWeight = [Make([channels, inputs]), Make([channels, inputs])];
+            EncoderBias = [Make([channels]), Make([channels])];
+            Rows = [.. Split.Select(h => new RowViews(h.Count, Part(Memory, h), Part(MemoryGradient, h), Part(MemoryMask, h), Part(Hidden, h),
+                Part(HiddenGradient, h), Part(HiddenMask, h), Part(Logits, h)))];
+            HiddenSplit = Halves(hidden);
+            HiddenGradientColumns = [.. HiddenSplit.Select(h => Own(HiddenGradient.narrow(1, h.Start, h.Count)))];
+
+            Tensor Make(long[] shape) => Own(empty(shape, dtype));
+            Tensor Part(Tensor t, (long Start, long Count) h) => Own(t.narrow(0, h.Start, h.Count));
         }
 
-        public long Rows { get; }
+        Tensor Own(Tensor t)
+        {
+            _owned.Add(t.DetachFromDisposeScope());
+            return t;
+        }
+
+        public long Count { get; }
         public ScalarType DType { get; }
+        /// <summary>The lanes' rows.</summary>
+        public (long Start, long Count)[] Split { get; }
         public Tensor Memory { get; }
         public Tensor MemoryGradient { get; }
         public Tensor MemoryMask { get; }
@@ -163,10 +247,42 @@ public sealed class LmuClassifierGradients : IBatchGradients
         public Tensor HiddenGradient { get; }
         public Tensor HiddenMask { get; }
         public Tensor Logits { get; }
+        /// <summary>Each lane's ∂W_x [K, C] and ∂b [K] over its rows, summed after the lanes.</summary>
+        public Tensor[] EncoderWeight { get; }
+        public Tensor[] EncoderBias { get; }
+        /// <summary>The tensors above, each lane's rows.</summary>
+        public RowViews[] Rows { get; }
+        /// <summary>The hidden units whose rows of ∂W₁ = ∂hᵀ M̃ each lane computes, and ∂h's columns for them.</summary>
+        public (long Start, long Count)[] HiddenSplit { get; }
+        public Tensor[] HiddenGradientColumns { get; }
 
         public void Dispose()
         {
-            foreach (var t in new[] { Memory, MemoryGradient, MemoryMask, Hidden, HiddenGradient, HiddenMask, Logits }) t.Dispose();
+            foreach (var t in _owned) t.Dispose();
+        }
+    }
+
+    /// <summary>One lane's rows of the kept tensors.</summary>
+    sealed record RowViews(long Count, Tensor Memory, Tensor MemoryGradient, Tensor MemoryMask, Tensor Hidden, Tensor HiddenGradient,
+        Tensor HiddenMask, Tensor Logits);
+
+    /// <summary>One lane's rows of a batch's inputs: windows, input mask and targets.</summary>
+    sealed record InputRows(Tensor Windows, Tensor? InputMask, Tensor Targets);
+
+    /// <summary>A batch's inputs cut into the lanes' rows (views, freed with it).</summary>
+    sealed class BatchRows(Tensor windows, Tensor? inputMask, Tensor targets, (long Start, long Count)[] split) : IDisposable
+    {
+        public InputRows[] Rows { get; } = [.. split.Select(h => new InputRows(windows.narrow(0, h.Start, h.Count),
+            inputMask?.narrow(0, h.Start, h.Count), targets.narrow(0, h.Start, h.Count)))];
+
+        public void Dispose()
+        {
+            foreach (var r in Rows)
+            {
+                r.Windows.Dispose();
+                r.InputMask?.Dispose();
+                r.Targets.Dispose();
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ namespace LmuSharp.Torch.Training;
 public sealed record TensorDataset(Tensor Inputs, Tensor Targets) : IDisposable
 {
     /// <summary>The number of samples.</summary>
-    public long Count => Inputs.shape[0];
+    public long Count => Inputs.size(0);
 
     /// <summary>Disposes both tensors.</summary>
     public void Dispose()

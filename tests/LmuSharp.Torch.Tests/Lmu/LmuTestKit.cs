@@ -14,6 +14,15 @@ internal static class LmuTestKit
         return d.item<double>();
     }
 
+    /// <summary><paramref name="body"/> with libtorch (and the kernels that follow its thread count) on <paramref name="threads"/> threads, restored after.</summary>
+    public static T WithThreads<T>(int threads, Func<T> body)
+    {
+        int saved = get_num_threads();
+        set_num_threads(threads);
+        try { return body(); }
+        finally { set_num_threads(saved); }
+    }
+
     public static double Tolerance(ScalarType dtype) => dtype == ScalarType.Float64 ? 1e-10 : 1e-5;
 
     public static Tensor Randn(ScalarType dtype, params long[] shape) => randn(shape, dtype);
