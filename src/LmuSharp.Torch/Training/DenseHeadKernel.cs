@@ -111,7 +111,7 @@ internal static class DenseHeadKernel
     }
 
     /// <summary>h ← r ⊙ relu(h + b) in place, b added to every row (b and r may be null).</summary>
-    static void ReluMasked(Tensor h, Tensor? b, Tensor? r)
+    internal static void ReluMasked(Tensor h, Tensor? b, Tensor? r)
     {
         if (b is not null) AddRows(h, b);
         if (h.dtype == ScalarType.Float32) ReluMasked<float>(h, r);
@@ -127,7 +127,7 @@ internal static class DenseHeadKernel
     }
 
     /// <summary>a[n, :] ← a[n, :] + b for every row n of a [N, K], b [K].</summary>
-    static void AddRows(Tensor a, Tensor b)
+    internal static void AddRows(Tensor a, Tensor b)
     {
         if (a.dtype == ScalarType.Float32) AddRows<float>(a, b);
         else AddRows<double>(a, b);

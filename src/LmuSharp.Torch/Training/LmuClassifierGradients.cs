@@ -15,8 +15,9 @@ namespace LmuSharp.Torch.Training;
 /// M̃ = r_m ⊙ (W_x Z + b S),  h̃ = r₂ ⊙ relu(W₁ M̃ + b₁),  p = softmax(W₂ h̃ + b₂),  loss = −(1/N) Σ_n log p[n, y_n]
 /// ∂z = (p − onehot(y)) / N  →  ∂W₂, ∂b₂, ∂W₁, ∂b₁ (<see cref="DenseHeadKernel"/>)  →  ∂M = r_m ⊙ ∂h W₁  →  ∂W_x, ∂b
 /// </code>
-/// A batch runs in three phases on two cores (<see cref="TwoLanes"/>): the masks; everything up to ∂h, each lane half the rows;
-/// the sums over the batch, each lane half of ∂W₁'s rows and half of ∂M's. CPU only (float32 or float64);
+/// A batch runs in phases on two cores (<see cref="TwoLanes"/>), each lane half of every product's output: the rows of the
+/// batch for the row-wise passes, half of the hidden units for W₁ M̃ and ∂W₁, half of the memory's features for ∂M, so that
+/// each lane packs half of W₁ for its products. CPU only (float32 or float64);
 /// <see cref="IsSupported"/> says when it applies.
 /// </summary>
 public sealed class LmuClassifierGradients : IBatchGradients
@@ -112,19 +113,33 @@ public sealed class LmuClassifierGradients : IBatchGradients
             if (lane == 0 && memorySeed is { } ms) _memoryDropout!.FillTrainingMask(a.MemoryMask, ms);
             if (lane == 1 && hiddenSeed is { } hs) _dropout!.FillTrainingMask(a.HiddenMask, hs);
         });
-        RunLanes(parallel, lane => // everything up to ∂h is row by row: each lane its half of the batch
+        RunLanes(parallel, lane => // M̃ by rows
+        {
+            var (r, v) = (a.Rows[lane], batch.Rows[lane]);
+            if (r.Count > 0) LmuClassifierKernel.Encode(v.Windows, wx, bx, v.InputMask, memoryMask is null ? null : r.MemoryMask, r.Memory);
+        });
+        RunLanes(parallel, lane => // W₁ M̃ by halves of the hidden units: each lane packs half of W₁
+        {
+            var (start, count) = a.HiddenSplit[lane];
+            if (count == 0) return;
+            using var w1Rows = w1.narrow(0, start, count);
+            DenseHeadKernel.Product(a.HiddenColumns[lane], a.Memory, w1Rows, transposeB: true);
+        });
+        RunLanes(parallel, lane => // from h to ∂h row by row
         {
             var (r, v) = (a.Rows[lane], batch.Rows[lane]);
             if (r.Count == 0) return; // a batch of one row
-            LmuClassifierKernel.Encode(v.Windows, wx, bx, v.InputMask, memoryMask is null ? null : r.MemoryMask, r.Memory);
-            DenseHeadKernel.Forward(r.Memory, w1, b1, hiddenMask is null ? null : r.HiddenMask, w2, b2, r.Hidden, r.Logits);
+            var r2 = hiddenMask is null ? null : r.HiddenMask;
+            DenseHeadKernel.ReluMasked(r.Hidden, b1, r2);
+            DenseHeadKernel.Product(r.Logits, r.Hidden, w2, transposeB: true);
+            if (b2 is not null) DenseHeadKernel.AddRows(r.Logits, b2);
             double share = (double)r.Count / rows;
             loss[lane] = share * LmuClassifierKernel.SoftmaxCrossEntropy(r.Logits, v.Targets);
             LmuClassifierKernel.LogitGradient(r.Logits, v.Targets, share, r.Logits); // p becomes ∂z = (p − onehot(y)) / N in place
             DenseHeadKernel.Product(r.HiddenGradient, r.Logits, w2);
-            DenseHeadKernel.ReluMaskedBackward(r.HiddenGradient, r.Hidden, hiddenMask is null ? null : r.HiddenMask);
+            DenseHeadKernel.ReluMaskedBackward(r.HiddenGradient, r.Hidden, r2);
         });
-        RunLanes(parallel, lane => // the sums over the batch: ∂W₁ by halves of its rows, the small ones on lane 0; ∂M and the encoder's terms by rows
+        RunLanes(parallel, lane => // sums over the batch: ∂W₁ by halves of its rows, ∂M by halves of its columns, the small ones on lane 0
         {
             var (start, count) = a.HiddenSplit[lane];
             if (count > 0)
@@ -135,17 +150,24 @@ public sealed class LmuClassifierGradients : IBatchGradients
                 if (g.B2 is not null) DenseHeadKernel.ColumnSums(a.Logits, g.B2);
                 if (g.B1 is not null) DenseHeadKernel.ColumnSums(a.HiddenGradient, g.B1);
             }
-            var (r, v) = (a.Rows[lane], batch.Rows[lane]);
-            if (g.Wx is null || r.Count == 0)
-            {
-                if (g.Wx is not null) a.EncoderWeight[lane].zero_(); // no rows: no share of the encoder's gradient
-                if (g.Bx is not null) a.EncoderBias[lane].zero_();
-                return;
-            }
-            DenseHeadKernel.Product(r.MemoryGradient, r.HiddenGradient, w1);
-            if (memoryMask is not null) DenseHeadKernel.MultiplyInPlace(r.MemoryGradient, r.MemoryMask);
-            LmuClassifierKernel.EncodeBackward(r.MemoryGradient, v.Windows, v.InputMask, a.EncoderWeight[lane], g.Bx is null ? null : a.EncoderBias[lane]);
+            if (g.Wx is null) return;
+            (start, count) = a.MemorySplit[lane];
+            using var w1Columns = w1.narrow(1, start, count);
+            DenseHeadKernel.Product(a.MemoryGradientColumns[lane], a.HiddenGradient, w1Columns);
         });
+        if (g.Wx is not null)
+            RunLanes(parallel, lane => // the encoder's terms by rows
+            {
+                var (r, v) = (a.Rows[lane], batch.Rows[lane]);
+                if (r.Count == 0)
+                {
+                    a.EncoderWeight[lane].zero_(); // no rows: no share of the encoder's gradient
+                    a.EncoderBias[lane].zero_();
+                    return;
+                }
+                if (memoryMask is not null) DenseHeadKernel.MultiplyInPlace(r.MemoryGradient, r.MemoryMask);
+                LmuClassifierKernel.EncodeBackward(r.MemoryGradient, v.Windows, v.InputMask, a.EncoderWeight[lane], g.Bx is null ? null : a.EncoderBias[lane]);
+            });
         if (g.Wx is not null) DenseHeadKernel.Sum(a.EncoderWeight[0], a.EncoderWeight[1], g.Wx);
         if (g.Bx is not null) DenseHeadKernel.Sum(a.EncoderBias[0], a.EncoderBias[1], g.Bx);
         foreach (var (name, p) in new[] { ("wx", wx), ("bx", bx), ("w1", _dense.weight!), ("b1", b1), ("w2", _classifier.weight!), ("b2", b2) })
@@ -207,7 +229,7 @@ public sealed class LmuClassifierGradients : IBatchGradients
 
     /// <summary>
     /// A batch's forward and backward tensors: M̃ and ∂M [N, K·d], h̃ and ∂h [N, H], z (then p, then ∂z) [N, Q], the masks;
-    /// their halves by rows for the lanes, ∂h's halves by columns (for ∂W₁'s rows), and each lane's share of the encoder's gradient.
+    /// their halves by rows and by columns for the lanes, and each lane's share of the encoder's gradient.
     /// </summary>
     sealed class Activations : IDisposable
     {
@@ -223,8 +245,10 @@ public sealed class LmuClassifierGradients : IBatchGradients
             EncoderBias = [Make([channels]), Make([channels])];
             Rows = [.. Split.Select(h => new RowViews(h.Count, Part(Memory, h), Part(MemoryGradient, h), Part(MemoryMask, h), Part(Hidden, h),
                 Part(HiddenGradient, h), Part(HiddenMask, h), Part(Logits, h)))];
-            HiddenSplit = Halves(hidden);
+            (HiddenSplit, MemorySplit) = (Halves(hidden), Halves(memory));
+            HiddenColumns = [.. HiddenSplit.Select(h => Own(Hidden.narrow(1, h.Start, h.Count)))];
             HiddenGradientColumns = [.. HiddenSplit.Select(h => Own(HiddenGradient.narrow(1, h.Start, h.Count)))];
+            MemoryGradientColumns = [.. MemorySplit.Select(h => Own(MemoryGradient.narrow(1, h.Start, h.Count)))];
 
             Tensor Make(long[] shape) => Own(empty(shape, dtype));
             Tensor Part(Tensor t, (long Start, long Count) h) => Own(t.narrow(0, h.Start, h.Count));
@@ -252,9 +276,13 @@ public sealed class LmuClassifierGradients : IBatchGradients
         public Tensor[] EncoderBias { get; }
         /// <summary>The tensors above, each lane's rows.</summary>
         public RowViews[] Rows { get; }
-        /// <summary>The hidden units whose rows of ∂W₁ = ∂hᵀ M̃ each lane computes, and ∂h's columns for them.</summary>
+        /// <summary>The hidden units each lane takes (h's columns, ∂W₁'s rows), and those columns of h and ∂h.</summary>
         public (long Start, long Count)[] HiddenSplit { get; }
+        public Tensor[] HiddenColumns { get; }
         public Tensor[] HiddenGradientColumns { get; }
+        /// <summary>The memory's features each lane takes (∂M's columns), and those columns of ∂M.</summary>
+        public (long Start, long Count)[] MemorySplit { get; }
+        public Tensor[] MemoryGradientColumns { get; }
 
         public void Dispose()
         {

@@ -161,9 +161,9 @@ public class LmuClassifierGradientsTests
             }
             return fewest;
         });
-        // 2,880 bytes: the wrappers of the batch's views (its two halves too) and the closures of its three phases, nothing
-        // finalizable; a shape read is 136 more, an item() 192.
-        Assert.True(fewest <= 3072, $"a batch allocated {fewest} bytes");
+        // 3,224 bytes: the wrappers of the batch's views (its halves too) and the closures of its phases, nothing finalizable;
+        // a shape read is 136 more, an item() 192.
+        Assert.True(fewest <= 3584, $"a batch allocated {fewest} bytes");
     }
 
     [Fact]
