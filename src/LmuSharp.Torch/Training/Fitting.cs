@@ -102,7 +102,7 @@ public static class Fitting
     static unsafe Tensor Gather(Tensor source, Tensor index)
     {
         if (source.device_type != TorchSharp.DeviceType.CPU || index.device_type != TorchSharp.DeviceType.CPU || !source.is_contiguous()
-            || !index.is_contiguous() || index.dtype != ScalarType.Int64 || source.dim() == 0)
+            || !index.is_contiguous() || index.dtype != ScalarType.Int64 || source.dim() == 0 || source.requires_grad)
             return source.index_select(0, index);
         long count = index.size(0), rows = source.size(0);
         var shape = new long[source.dim()];
@@ -110,7 +110,7 @@ public static class Fitting
         for (int d = 1; d < shape.Length; d++) shape[d] = source.size(d);
         var result = empty(shape, source.dtype);
         long rowBytes = rows == 0 ? 0 : source.numel() / rows * source.element_size();
-        byte* from = (byte*)Recurrence.TensorMemory.Pointer<byte>(source), to = (byte*)Recurrence.TensorMemory.Pointer<byte>(result);
+        byte* from = Recurrence.TensorMemory.Pointer<byte>(source), to = Recurrence.TensorMemory.Pointer<byte>(result);
         long* at = Recurrence.TensorMemory.Pointer<long>(index);
         for (long i = 0; i < count; i++)
         {

@@ -20,7 +20,8 @@ public static class FusedAdam
     /// <summary>
     /// Performs <c>adam.step()</c>. Fused on CPU for float32 parameters (the usual case); any other device, dtype,
     /// <c>amsgrad</c> or <c>maximize</c> runs TorchSharp's own step, so the result never depends on which path ran
-    /// beyond float rounding.
+    /// beyond float rounding. With 65,536 parameters or more and libtorch allowed more than one thread, each parameter's
+    /// pass runs in two halves at once (<see cref="TwoLanes"/>); the halves are elementwise, so the result is the one-thread one.
     /// </summary>
     /// <param name="adam">The optimiser; its parameters' gradients hold ∇ (parameters without a gradient are skipped, as TorchSharp does).</param>
     public static void FusedStep(this Adam adam)

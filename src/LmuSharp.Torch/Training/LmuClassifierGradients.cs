@@ -69,8 +69,8 @@ public sealed class LmuClassifierGradients : IBatchGradients
     /// <param name="inputs">[batch, features] rows of the layer's <see cref="Lmu.PrecomputeInput"/> on the CPU.</param>
     /// <param name="targets">[batch] class indices (int64) in [0, classes).</param>
     /// <remarks>
-    /// When libtorch may use more than one thread (<c>torch.get_num_threads()</c>), the batch is computed on
-    /// <see cref="TwoLanes"/>, each lane half the rows (or half of ∂W₁'s), libtorch meanwhile on one thread per lane; with
+    /// When libtorch may use more than one thread (<c>torch.get_num_threads()</c>), the batch is computed on the two
+    /// <see cref="TwoLanes"/> (two cores, however many libtorch may use), libtorch meanwhile on one thread per lane; with
     /// one, the same halves run one after the other. The numbers are the same either way.
     /// </remarks>
     public double Compute(Tensor inputs, Tensor targets)
