@@ -19,7 +19,10 @@ internal static class TwoLanes
     static readonly Lane One = new("LmuSharp lane 1", spinMicroseconds: 200);
     static readonly object Gate = new();
 
-    /// <summary>Runs <paramref name="phase"/>(0) here and <paramref name="phase"/>(1) on lane 1, and waits for both; rethrows an exception of either.</summary>
+    /// <summary>
+    /// Runs <paramref name="phase"/>(0) here and <paramref name="phase"/>(1) on lane 1, and waits for both; rethrows an exception
+    /// of either. A phase must not call <see cref="Run"/> itself.
+    /// </summary>
     public static void Run(Action<int> phase)
     {
         lock (Gate)
