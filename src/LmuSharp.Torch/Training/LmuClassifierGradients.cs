@@ -116,7 +116,7 @@ public sealed class LmuClassifierGradients : IBatchGradients
         RunLanes(parallel, lane => // M̃ by rows
         {
             var (r, v) = (a.Rows[lane], batch.Rows[lane]);
-            if (r.Count > 0) LmuClassifierKernel.Encode(v.Windows, wx, bx, v.InputMask, memoryMask is null ? null : r.MemoryMask, r.Memory);
+            LmuClassifierKernel.Encode(v.Windows, wx, bx, v.InputMask, memoryMask is null ? null : r.MemoryMask, r.Memory);
         });
         RunLanes(parallel, lane => // W₁ M̃ by halves of the hidden units: each lane packs half of W₁
         {
@@ -156,15 +156,9 @@ public sealed class LmuClassifierGradients : IBatchGradients
             DenseHeadKernel.Product(a.MemoryGradientColumns[lane], a.HiddenGradient, w1Columns);
         });
         if (g.Wx is not null)
-            RunLanes(parallel, lane => // the encoder's terms by rows
+            RunLanes(parallel, lane => // the encoder's terms by rows (a lane without rows writes zeros)
             {
                 var (r, v) = (a.Rows[lane], batch.Rows[lane]);
-                if (r.Count == 0)
-                {
-                    a.EncoderWeight[lane].zero_(); // no rows: no share of the encoder's gradient
-                    a.EncoderBias[lane].zero_();
-                    return;
-                }
                 if (memoryMask is not null) DenseHeadKernel.MultiplyInPlace(r.MemoryGradient, r.MemoryMask);
                 LmuClassifierKernel.EncodeBackward(r.MemoryGradient, v.Windows, v.InputMask, a.EncoderWeight[lane], g.Bx is null ? null : a.EncoderBias[lane]);
             });
