@@ -8,9 +8,9 @@ namespace LmuSharp.Torch.Training;
 /// <summary>
 /// The math of <see cref="DenseHead"/> on CPU, forward and backward, for the autograd nodes that contain it
 /// (<see cref="DenseHeadFunction"/>, <see cref="LmuClassifierLossFunction"/>) and for <see cref="LmuClassifierGradients"/>:
-/// y = W₂ h̃ + b₂ with h̃ = r₂ ⊙ relu(W₁ x̃ + b₁), x̃ the (already masked) input. The four matrix products are libtorch's,
-/// written into their outputs (into new tensors, or the caller's); the biases, the ReLU and the masks are element-wise
-/// passes in C#:
+/// y = W₂ h̃ + b₂ with h̃ = r₂ ⊙ relu(W₁ x̃ + b₁), x̃ the (already masked) input. The four matrix products are libtorch's
+/// BLAS (<see cref="CpuBlas"/>), written into their outputs (into new tensors, or the caller's); the biases, the ReLU and the
+/// masks are element-wise passes in C#:
 /// <code>
 /// ∂W₂ = ∂yᵀ h̃,  ∂b₂ = Σ_n ∂y,  ∂h = [h̃ &gt; 0] ⊙ r₂ ⊙ (∂y W₂),  ∂W₁ = ∂hᵀ x̃,  ∂b₁ = Σ_n ∂h,  ∂x̃ = ∂h W₁
 /// </code>
@@ -67,13 +67,9 @@ internal static class DenseHeadKernel
         if (into.Input is not null) Product(into.Input, dh, w1);
     }
 
-    /// <summary>c ← op(a) op(b), libtorch's matrix product written into c (BLAS with β = 0: c's old values are not read).</summary>
-    internal static void Product(Tensor c, Tensor a, Tensor b, bool transposeA = false, bool transposeB = false)
-    {
-        using var left = transposeA ? a.t() : a.alias();
-        using var right = transposeB ? b.t() : b.alias();
-        c.addmm_(left, right, beta: 0, alpha: 1);
-    }
+    /// <summary>c ← op(a) op(b), libtorch's BLAS product written into c (β = 0: c's old values are not read).</summary>
+    internal static void Product(Tensor c, Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
+        CpuBlas.Product(c, a, b, transposeA, transposeB);
 
     /// <summary>a ← a ⊙ mask in place.</summary>
     public static void MultiplyInPlace(Tensor a, Tensor mask)

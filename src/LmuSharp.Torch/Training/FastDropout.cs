@@ -59,9 +59,20 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     /// <summary>The seed of the next mask, from TorchSharp's generator (one draw per mask, in the order the masks are used).</summary>
     internal static ulong DrawSeed()
     {
-        using var seedTensor = randint(long.MaxValue, [1], ScalarType.Int64);
-        using var seed = seedTensor.ToScalar(); // item<long>() would leave its Scalar to the finalizer, once per mask
-        return unchecked((ulong)seed.ToInt64());
+        Span<ulong> seed = stackalloc ulong[1];
+        DrawSeeds(seed);
+        return seed[0];
+    }
+
+    /// <summary>
+    /// The seeds of the next <c>seeds.Length</c> masks in one draw: the generator gives them one after the other, so they
+    /// are the seeds as many <see cref="DrawSeed"/> calls would give, for one call into libtorch instead of several.
+    /// </summary>
+    internal static unsafe void DrawSeeds(Span<ulong> seeds)
+    {
+        if (seeds.IsEmpty) return;
+        using var drawn = randint(long.MaxValue, [seeds.Length], ScalarType.Int64); // read in place: item<long>() would leave its Scalar to the finalizer
+        new ReadOnlySpan<ulong>(Recurrence.TensorMemory.Pointer<ulong>(drawn), seeds.Length).CopyTo(seeds);
     }
 
     /// <summary>

@@ -95,8 +95,7 @@ public sealed class LmuClassifierGradients : IBatchGradients
         using var windows = contiguous.view(rows, o.InputSize + 1, o.Order);
         var a = ActivationsFor(rows, inputs.dtype);
         using var masks = DropoutMasks.Draw(_layer.Cell, rows, inputs.dtype, inputs.device); // in LmuClassifierLoss's order
-        ulong? memorySeed = _memoryDropout is { IsActive: true } ? FastDropout.DrawSeed() : null;
-        ulong? hiddenSeed = _dropout is { IsActive: true } ? FastDropout.DrawSeed() : null;
+        var (memorySeed, hiddenSeed) = DrawSeeds(_memoryDropout is { IsActive: true }, _dropout is { IsActive: true });
         var (wx, bx) = _layer.Cell.InputEncoder;
         using var w1 = _dense.weight!.detach(); // detached: lane 1's products record nothing, whatever its thread's grad mode
         using var w2 = _classifier.weight!.detach();
@@ -167,6 +166,15 @@ public sealed class LmuClassifierGradients : IBatchGradients
         foreach (var (name, p) in new[] { ("wx", wx), ("bx", bx), ("w1", _dense.weight!), ("b1", b1), ("w2", _classifier.weight!), ("b2", b2) })
             if (p is not null && p.requires_grad && (name is not ("wx" or "bx") || encoderTrained)) p.grad = _gradients[name];
         return loss[0] + loss[1];
+    }
+
+    /// <summary>The seeds of the active masks, the memory's first, as the node draws them, in one call (<see cref="FastDropout.DrawSeeds"/>).</summary>
+    static (ulong? Memory, ulong? Hidden) DrawSeeds(bool memory, bool hidden)
+    {
+        Span<ulong> seeds = stackalloc ulong[2];
+        int count = (memory ? 1 : 0) + (hidden ? 1 : 0);
+        FastDropout.DrawSeeds(seeds[..count]);
+        return (memory ? seeds[0] : null, hidden ? seeds[count - 1] : null);
     }
 
     /// <summary>Where a batch's gradients go (the kept tensors that become the parameters' <c>grad</c>); the encoder's null when it is frozen.</summary>

@@ -11,12 +11,15 @@ namespace LmuSharp.Torch.Training;
 /// libtorch's OpenMP threads keep spinning for milliseconds after each parallel op, on the core the step's C# passes need
 /// (those ran 2–4× slower beside a spinning thread). Callers hold libtorch to one thread on their own thread while they
 /// use lanes (a change that costs a fraction of a microsecond); lane 1 holds it to one thread on its own. After a phase lane
-/// 1 spins 0.2 ms, awake for the next phase (and the next step's) without a kernel round trip, then sleeps. One caller at a
-/// time: others wait their turn.
+/// 1 spins 1 ms, awake for the next phase and the next step's (a psMNIST step spends ≈ 0.25 ms between its last phase and the
+/// next step's first, where a 0.2 ms spin let lane 1 fall asleep and cost 35–60 µs to wake), then sleeps. Both waits read a
+/// flag without the pause instruction: each lane has a core of its own, and on this VM a pause loop delayed the hand-over
+/// (lane 1 started a step's first phase 10 µs after it was posted without pauses, 25 µs with them, over 5,000 steps). One
+/// caller at a time: others wait their turn.
 /// </summary>
 internal static class TwoLanes
 {
-    static readonly Lane One = new("LmuSharp lane 1", spinMicroseconds: 200);
+    static readonly Lane One = new("LmuSharp lane 1", spinMicroseconds: 1000);
     static readonly object Gate = new();
 
     /// <summary>
@@ -61,7 +64,7 @@ internal static class TwoLanes
         /// <summary>Spins until the posted work is done (the waiter is lane 0: each lane has a core).</summary>
         public Exception? Wait()
         {
-            while (Volatile.Read(ref _completed) != Volatile.Read(ref _posted)) Thread.SpinWait(1);
+            while (Volatile.Read(ref _completed) != Volatile.Read(ref _posted)) { }
             return _error;
         }
 
@@ -72,7 +75,7 @@ internal static class TwoLanes
             while (true)
             {
                 long until = Stopwatch.GetTimestamp() + _spinTicks;
-                for (int i = 1; Volatile.Read(ref _posted) == seen && (i % 64 != 0 || Stopwatch.GetTimestamp() < until); i++) Thread.SpinWait(1);
+                for (int i = 1; Volatile.Read(ref _posted) == seen && (i % 64 != 0 || Stopwatch.GetTimestamp() < until); i++) { }
                 if (Volatile.Read(ref _posted) == seen)
                 {
                     Interlocked.Exchange(ref _sleeping, 1);
