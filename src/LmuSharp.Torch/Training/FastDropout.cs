@@ -71,7 +71,8 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     internal static unsafe void DrawSeeds(Span<ulong> seeds)
     {
         if (seeds.IsEmpty) return;
-        using var drawn = randint(long.MaxValue, [seeds.Length], ScalarType.Int64); // read in place: item<long>() would leave its Scalar to the finalizer
+        // Read in place: item<long>() would leave its Scalar to the finalizer.
+        using var drawn = randint(long.MaxValue, [seeds.Length], ScalarType.Int64);
         new ReadOnlySpan<ulong>(Recurrence.TensorMemory.Pointer<ulong>(drawn), seeds.Length).CopyTo(seeds);
     }
 

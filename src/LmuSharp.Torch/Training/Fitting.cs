@@ -96,8 +96,9 @@ public static class Fitting
 
     /// <summary>
     /// The rows of <paramref name="source"/> at <paramref name="index"/> (int64 [n]): copied row by row here when both are
-    /// contiguous CPU tensors (on two cores for a large batch), else by <c>index_select</c>. libtorch's gather runs on its OpenMP threads, which keep spinning
-    /// for milliseconds afterwards, on the cores a step that runs its own threads (<see cref="LmuClassifierGradients"/>) uses.
+    /// contiguous CPU tensors (on two cores for a large batch), else by <c>index_select</c>. libtorch's gather runs on its
+    /// OpenMP threads, which keep spinning for milliseconds afterwards, on the cores a step that runs its own threads
+    /// (<see cref="LmuClassifierGradients"/>) uses.
     /// </summary>
     static unsafe Tensor Gather(Tensor source, Tensor index)
     {

@@ -168,7 +168,7 @@ public sealed class LmuClassifierGradients : IBatchGradients
         return loss[0] + loss[1];
     }
 
-    /// <summary>The seeds of the active masks, the memory's first, as the node draws them, in one call (<see cref="FastDropout.DrawSeeds"/>).</summary>
+    /// <summary>The seeds of the active masks, the memory's first as the node draws them, in one call (<see cref="FastDropout.DrawSeeds"/>).</summary>
     static (ulong? Memory, ulong? Hidden) DrawSeeds(bool memory, bool hidden)
     {
         Span<ulong> seeds = stackalloc ulong[2];
