@@ -91,6 +91,48 @@ public class FusedAdamTests
         foreach (var (a, b) in reference.parameters().Zip(other.parameters())) Assert.Equal(0, MaxAbs(a, b));
     }
 
+    [Fact]
+    public void Steps_after_a_loaded_state_a_changed_rate_or_an_added_group_follow_TorchSharps_Adam()
+    {
+        // The fused step keeps what it read of the optimiser from step to step: each of these changes must reach it.
+        var (reference, referenceAdam) = Model(0);
+        var (fused, fusedAdam) = Model(0);
+        var (extra, extraFused) = (nn.Linear(7, 3), nn.Linear(7, 3));
+        using (no_grad()) foreach (var (p, q) in extraFused.parameters().Zip(extra.parameters())) p.copy_(q);
+        var x = randn(16, 7);
+        var (earlier, earlierAdam) = Model(0);
+        for (int step = 0; step < 12; step++)
+        {
+            if (step == 4) // a checkpoint's state loaded into both: moment tensors replaced, step counts rewound
+            {
+                Run(earlier, earlierAdam, false, 1);
+                referenceAdam.load_state_dict(earlierAdam.state_dict());
+                fusedAdam.load_state_dict(earlierAdam.state_dict());
+            }
+            if (step == 6) foreach (var adam in new[] { referenceAdam, fusedAdam }) foreach (var g in adam.ParamGroups) g.LearningRate = 0.003;
+            if (step == 8)
+            {
+                referenceAdam.add_param_group(new Adam.ParamGroup(extra.parameters(), new Adam.Options { LearningRate = 0.02 }));
+                fusedAdam.add_param_group(new Adam.ParamGroup(extraFused.parameters(), new Adam.Options { LearningRate = 0.02 }));
+            }
+            Run(reference, referenceAdam, false, step, step >= 8 ? extra : null);
+            Run(fused, fusedAdam, true, step, step >= 8 ? extraFused : null);
+        }
+        foreach (var (a, b) in reference.parameters().Concat(extra.parameters()).Zip(fused.parameters().Concat(extraFused.parameters())))
+            Assert.InRange(MaxAbs(a, b), 0, 2e-6);
+        Assert.Equal(referenceAdam.state_dict().State.Cast<Adam.State>().Select(s => s.step), fusedAdam.state_dict().State.Cast<Adam.State>().Select(s => s.step));
+
+        void Run(nn.Module<Tensor, Tensor> model, Adam adam, bool fusedStep, int step, nn.Module<Tensor, Tensor>? added = null)
+        {
+            using var scope = NewDisposeScope();
+            adam.zero_grad();
+            var loss = model.forward(x * (step + 1) / 10).pow(2).mean();
+            if (added is not null) loss += added.forward(x).pow(2).mean();
+            loss.backward();
+            if (fusedStep) adam.FusedStep(); else adam.step();
+        }
+    }
+
     static (nn.Module<Tensor, Tensor> Model, Adam Adam) Model(double weightDecay)
     {
         manual_seed(4);

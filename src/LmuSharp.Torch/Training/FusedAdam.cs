@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using LmuSharp.Torch.Recurrence;
 using TorchSharp.Modules;
@@ -26,28 +27,21 @@ public static class FusedAdam
     /// <param name="adam">The optimiser; its parameters' gradients hold ∇ (parameters without a gradient are skipped, as TorchSharp does).</param>
     public static void FusedStep(this Adam adam)
     {
-        var stateDict = adam.state_dict();
-        var groups = adam.ParamGroups.Cast<ParamGroup>().ToList();
-        if (!groups.All(Fusable)) { adam.step(); return; }
-        var passes = new List<Pass>();
+        var plan = Plans.TryGetValue(adam, out var kept) && kept.IsCurrent(adam) ? kept : Replan(adam);
+        if (!plan.Fusable) { adam.step(); return; }
+        var passes = new List<Pass>(plan.Parameters.Count);
         var grads = new List<Tensor>();
         try
         {
-            int index = 0;
-            foreach (var group in groups)
+            foreach (var entry in plan.Parameters)
             {
-                var options = (Adam.Options)group.Options;
-                foreach (var p in group.Parameters)
-                {
-                    var state = (Adam.State)stateDict.State[index++];
-                    var grad = p.grad;
-                    if (grad is null) continue;
-                    grads.Add(grad);
-                    var g = grad.contiguous();
-                    grads.Add(g);
-                    state.step++;
-                    passes.Add(new Pass(p, g, state, options));
-                }
+                var grad = entry.Parameter.grad;
+                if (grad is null) continue;
+                grads.Add(grad);
+                var g = grad.is_contiguous() ? grad : grad.contiguous();
+                if (!ReferenceEquals(g, grad)) grads.Add(g);
+                entry.State.step++;
+                passes.Add(new Pass(entry.Parameter, g, entry.State, (Adam.Options)entry.Group.Options));
             }
             Run(passes);
         }
@@ -56,6 +50,58 @@ public static class FusedAdam
             foreach (var g in grads) g.Dispose();
         }
     }
+
+    /// <summary>
+    /// Each optimiser's <see cref="Plan"/>. Reading TorchSharp's optimiser state (<c>state_dict()</c>) and checking every
+    /// parameter's device, dtype and layout took ≈ 45 µs of a psMNIST step's ≈ 1.3 ms when done at every step.
+    /// </summary>
+    static readonly ConditionalWeakTable<Adam, Plan> Plans = new();
+
+    static Plan Replan(Adam adam)
+    {
+        var plan = new Plan(adam);
+        Plans.AddOrUpdate(adam, plan);
+        return plan;
+    }
+
+    /// <summary>
+    /// An optimiser's parameters in order, each with its state and group, and whether the fused pass can update them all.
+    /// Current while the groups hold the same parameter objects over the same tensors; what changes between steps (the
+    /// gradients, the options, the state's moment tensors, which loading a checkpoint replaces) is read at every step.
+    /// </summary>
+    sealed class Plan
+    {
+        public Plan(Adam adam)
+        {
+            var states = adam.state_dict().State;
+            int index = 0;
+            foreach (var group in adam.ParamGroups.Cast<ParamGroup>())
+            {
+                Groups.Add(group);
+                foreach (var p in group.Parameters) Parameters.Add(new Entry(p, p.Handle, (Adam.State)states[index++], group));
+            }
+            Fusable = Groups.All(FusableGroup);
+        }
+
+        public List<ParamGroup> Groups { get; } = [];
+        public List<Entry> Parameters { get; } = [];
+        public bool Fusable { get; }
+
+        public bool IsCurrent(Adam adam)
+        {
+            int g = 0, i = 0;
+            foreach (var group in adam.ParamGroups.Cast<ParamGroup>())
+            {
+                if (g >= Groups.Count || !ReferenceEquals(group, Groups[g++])) return false;
+                foreach (var p in group.Parameters)
+                    if (i >= Parameters.Count || !ReferenceEquals(p, Parameters[i].Parameter) || p.Handle != Parameters[i++].Handle) return false;
+            }
+            return g == Groups.Count && i == Parameters.Count;
+        }
+    }
+
+    /// <summary>A parameter with the tensor it held when planned, its optimiser state and its group.</summary>
+    readonly record struct Entry(Parameter Parameter, IntPtr Handle, Adam.State State, ParamGroup Group);
 
     /// <summary>Below this many parameters in all, one thread updates them all: two would not pay for their hand-over.</summary>
     const long ParallelParameters = 65_536;
@@ -79,7 +125,7 @@ public static class FusedAdam
         });
     }
 
-    static bool Fusable(ParamGroup group)
+    static bool FusableGroup(ParamGroup group)
     {
         var o = (Adam.Options)group.Options;
         return o.amsgrad != true && o.maximize != true && group.Parameters.All(p =>
