@@ -50,7 +50,7 @@ internal static unsafe partial class CpuBlas
         if (lda < (transposeA ? m : k) || ldb < (transposeB ? k : n) || ldc < n || Math.Max(Math.Max(lda, ldb), ldc) > int.MaxValue)
             return false;
         return Sgemm(transposeB ? (byte)'T' : (byte)'N', transposeA ? (byte)'T' : (byte)'N', (int)n, (int)m, (int)k,
-            First<float>(b), (int)ldb, First<float>(a), (int)lda, First<float>(c), (int)ldc);
+            Data(b), (int)ldb, Data(a), (int)lda, Data(c), (int)ldc);
     }
 
     /// <summary>Column-major C = op(A) op(B) (α = 1, β = 0); false when libtorch has no sgemm to call.</summary>
@@ -64,6 +64,14 @@ internal static unsafe partial class CpuBlas
             return false;
         }
         return true;
+    }
+
+    /// <summary>The first element of a tensor that may be a view with strides (a narrowed matrix): its storage's data, offset.</summary>
+    static float* Data(Tensor t)
+    {
+        if (t.is_contiguous()) return Pointer<float>(t);
+        using var storage = t.storage<float>();
+        return (float*)storage.data_ptr() + t.storage_offset();
     }
 
     [LibraryImport("torch_cpu", EntryPoint = "sgemm_")]

@@ -106,20 +106,7 @@ internal static class DenseHeadKernel
         TensorPrimitives.Multiply(new ReadOnlySpan<T>(Pointer<T>(a), n), new ReadOnlySpan<T>(Pointer<T>(mask), n), new Span<T>(Pointer<T>(result), n));
     }
 
-    /// <summary>
-    /// A matrix's rows in memory: its first element, its row count and width, and the distance between its rows (a block of
-    /// a wider matrix's columns has rows further apart than its width). The element-wise passes below take such blocks.
-    /// </summary>
-    readonly unsafe struct Rows<T>(Tensor t) where T : unmanaged
-    {
-        public readonly T* First = First<T>(t);
-        public readonly int Count = (int)t.size(0), Width = (int)t.size(1);
-        public readonly long Stride = t.size(0) > 1 ? t.stride(0) : t.size(1);
-
-        public Span<T> this[int n] => new(First + n * Stride, Width);
-    }
-
-    /// <summary>h ← r ⊙ relu(h + b) in place, b added to every row (b and r may be null); h and r may be blocks of columns.</summary>
+    /// <summary>h ← r ⊙ relu(h + b) in place, b added to every row (b and r may be null).</summary>
     internal static void ReluMasked(Tensor h, Tensor? b, Tensor? r)
     {
         if (b is not null) AddRows(h, b);
@@ -129,17 +116,13 @@ internal static class DenseHeadKernel
 
     static unsafe void ReluMasked<T>(Tensor h, Tensor? r) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var values = new Rows<T>(h);
-        var mask = r is null ? default : new Rows<T>(r);
-        for (int n = 0; n < values.Count; n++)
-        {
-            var row = values[n];
-            TensorPrimitives.Max(row, T.Zero, row);
-            if (r is not null) TensorPrimitives.Multiply(row, mask[n], row);
-        }
+        int n = checked((int)h.numel());
+        var values = new Span<T>(Pointer<T>(h), n);
+        TensorPrimitives.Max(values, T.Zero, values);
+        if (r is not null) TensorPrimitives.Multiply(values, new ReadOnlySpan<T>(Pointer<T>(r), n), values);
     }
 
-    /// <summary>a[n, :] ← a[n, :] + b for every row n of a [N, K] (or a block of columns), b [K].</summary>
+    /// <summary>a[n, :] ← a[n, :] + b for every row n of a [N, K], b [K].</summary>
     internal static void AddRows(Tensor a, Tensor b)
     {
         if (a.dtype == ScalarType.Float32) AddRows<float>(a, b);
@@ -148,12 +131,16 @@ internal static class DenseHeadKernel
 
     static unsafe void AddRows<T>(Tensor a, Tensor b) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var rows = new Rows<T>(a);
-        var bias = new ReadOnlySpan<T>(Pointer<T>(b), rows.Width);
-        for (int n = 0; n < rows.Count; n++) TensorPrimitives.Add(rows[n], bias, rows[n]);
+        int rows = (int)a.size(0), width = (int)a.size(1);
+        var bias = new ReadOnlySpan<T>(Pointer<T>(b), width);
+        for (int n = 0; n < rows; n++)
+        {
+            var row = new Span<T>(Pointer<T>(a) + (long)n * width, width);
+            TensorPrimitives.Add(row, bias, row);
+        }
     }
 
-    /// <summary>s ← Σ_n a[n, :] for a [N, K] (or a block of columns), s [K] (overwritten).</summary>
+    /// <summary>s ← Σ_n a[n, :] for a [N, K], s [K] (overwritten).</summary>
     internal static void ColumnSums(Tensor a, Tensor s)
     {
         if (a.dtype == ScalarType.Float32) ColumnSums<float>(a, s);
@@ -162,13 +149,13 @@ internal static class DenseHeadKernel
 
     static unsafe void ColumnSums<T>(Tensor a, Tensor s) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var rows = new Rows<T>(a);
-        var sum = new Span<T>(Pointer<T>(s), rows.Width);
+        int rows = (int)a.size(0), width = (int)a.size(1);
+        var sum = new Span<T>(Pointer<T>(s), width);
         sum.Clear();
-        for (int n = 0; n < rows.Count; n++) TensorPrimitives.Add(sum, rows[n], sum);
+        for (int n = 0; n < rows; n++) TensorPrimitives.Add(sum, new ReadOnlySpan<T>(Pointer<T>(a) + (long)n * width, width), sum);
     }
 
-    /// <summary>∂h ← [h̃ &gt; 0] ⊙ r ⊙ ∂h in place (r may be null); each may be a block of columns.</summary>
+    /// <summary>∂h ← [h̃ &gt; 0] ⊙ r ⊙ ∂h in place (r may be null).</summary>
     internal static void ReluMaskedBackward(Tensor grad, Tensor h, Tensor? r)
     {
         if (h.dtype == ScalarType.Float32) ReluMaskedBackward<float>(grad, h, r);
@@ -177,19 +164,14 @@ internal static class DenseHeadKernel
 
     static unsafe void ReluMaskedBackward<T>(Tensor grad, Tensor h, Tensor? r) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (g, hr) = (new Rows<T>(grad), new Rows<T>(h));
-        var mask = r is null ? default : new Rows<T>(r);
-        int width = Vector<T>.Count;
-        for (int n = 0; n < g.Count; n++)
+        int n = checked((int)h.numel()), width = Vector<T>.Count;
+        T* g = Pointer<T>(grad), hp = Pointer<T>(h), rp = Pointer<T>(r);
+        int i = 0;
+        for (; i <= n - width; i += width)
         {
-            T* gp = g.First + n * g.Stride, hp = hr.First + n * hr.Stride, rp = r is null ? null : mask.First + n * mask.Stride;
-            int i = 0;
-            for (; i <= g.Width - width; i += width)
-            {
-                var scale = rp is null ? Vector<T>.One : Vector.Load(rp + i);
-                Vector.ConditionalSelect(Vector.GreaterThan(Vector.Load(hp + i), Vector<T>.Zero), Vector.Load(gp + i) * scale, Vector<T>.Zero).Store(gp + i);
-            }
-            for (; i < g.Width; i++) gp[i] = hp[i] > T.Zero ? gp[i] * (rp is null ? T.One : rp[i]) : T.Zero;
+            var scale = rp is null ? Vector<T>.One : Vector.Load(rp + i);
+            Vector.ConditionalSelect(Vector.GreaterThan(Vector.Load(hp + i), Vector<T>.Zero), Vector.Load(g + i) * scale, Vector<T>.Zero).Store(g + i);
         }
+        for (; i < n; i++) g[i] = hp[i] > T.Zero ? g[i] * (rp is null ? T.One : rp[i]) : T.Zero;
     }
 }

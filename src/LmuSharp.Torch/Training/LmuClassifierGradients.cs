@@ -15,11 +15,10 @@ namespace LmuSharp.Torch.Training;
 /// M̃ = r_m ⊙ (W_x Z + b S),  h̃ = r₂ ⊙ relu(W₁ M̃ + b₁),  p = softmax(W₂ h̃ + b₂),  loss = −(1/N) Σ_n log p[n, y_n]
 /// ∂z = (p − onehot(y)) / N  →  ∂W₂, ∂b₂, ∂W₁, ∂b₁ (<see cref="DenseHeadKernel"/>)  →  ∂M = r_m ⊙ ∂h W₁  →  ∂W_x, ∂b
 /// </code>
-/// A batch runs in phases on two cores (<see cref="TwoLanes"/>): the rows of the batch for the memory's passes (M̃, the
-/// encoder's terms), half of the hidden units for everything between, so that each lane reads only its half of W₁ and keeps
-/// its columns of h̃ and ∂h̃ in its own caches. Each lane's units give a share of the logits (summed, then the softmax on the
-/// calling thread: a few hundred numbers), their rows of ∂W₁, columns of ∂W₂ and a part of ∂M (the two parts summed by rows
-/// in the encoder's phase). CPU only (float32 or float64); <see cref="IsSupported"/> says when it applies.
+/// A batch runs in phases on two cores (<see cref="TwoLanes"/>), each lane half of every product's output: the rows of the
+/// batch for the row-wise passes, half of the hidden units for W₁ M̃ and ∂W₁, half of the memory's features for ∂M, so that
+/// each lane packs half of W₁ for its products. CPU only (float32 or float64);
+/// <see cref="IsSupported"/> says when it applies.
 /// </summary>
 public sealed class LmuClassifierGradients : IBatchGradients
 {
@@ -104,8 +103,9 @@ public sealed class LmuClassifierGradients : IBatchGradients
         bool encoderTrained = wx.requires_grad || bx?.requires_grad == true;
         var g = new Gradients(Gradient("w1", w1)!, Gradient("b1", b1), Gradient("w2", w2)!, Gradient("b2", b2),
             encoderTrained ? Gradient("wx", wx) : null, encoderTrained ? Gradient("bx", bx) : null);
-        using var batch = new BatchRows(windows, masks.InputMask, a.Split);
+        using var batch = new BatchRows(windows, masks.InputMask, y, a.Split);
         Tensor? memoryMask = memorySeed is null ? null : a.MemoryMask, hiddenMask = hiddenSeed is null ? null : a.HiddenMask;
+        var loss = new double[2];
 
         RunLanes(parallel, lane => // the masks, one per lane
         {
@@ -124,38 +124,40 @@ public sealed class LmuClassifierGradients : IBatchGradients
             using var w1Rows = w1.narrow(0, start, count);
             DenseHeadKernel.Product(a.HiddenColumns[lane], a.Memory, w1Rows, transposeB: true);
         });
-        RunLanes(parallel, lane => // each lane's hidden units: h̃ and their share of the logits, h̃ W₂ᵀ over those units
+        RunLanes(parallel, lane => // from h to ∂h row by row
         {
-            var (start, count) = a.HiddenSplit[lane];
-            using var b1Units = b1?.narrow(0, start, count);
-            using var w2Units = w2.narrow(1, start, count);
-            DenseHeadKernel.ReluMasked(a.HiddenColumns[lane], b1Units, hiddenMask is null ? null : a.HiddenMaskColumns[lane]);
-            DenseHeadKernel.Product(a.LogitParts[lane], a.HiddenColumns[lane], w2Units, transposeB: true); // zeros for no units
+            var (r, v) = (a.Rows[lane], batch.Rows[lane]);
+            if (r.Count == 0) return; // a batch of one row
+            var r2 = hiddenMask is null ? null : r.HiddenMask;
+            DenseHeadKernel.ReluMasked(r.Hidden, b1, r2);
+            DenseHeadKernel.Product(r.Logits, r.Hidden, w2, transposeB: true);
+            if (b2 is not null) DenseHeadKernel.AddRows(r.Logits, b2);
+            double share = (double)r.Count / rows;
+            loss[lane] = share * LmuClassifierKernel.SoftmaxCrossEntropy(r.Logits, v.Targets);
+            LmuClassifierKernel.LogitGradient(r.Logits, v.Targets, share, r.Logits); // p becomes ∂z = (p − onehot(y)) / N in place
+            DenseHeadKernel.Product(r.HiddenGradient, r.Logits, w2);
+            DenseHeadKernel.ReluMaskedBackward(r.HiddenGradient, r.Hidden, r2);
         });
-        DenseHeadKernel.Sum(a.LogitParts[0], a.LogitParts[1], a.Logits); // z = the two shares + b₂; ∂z here, a few hundred numbers
-        if (b2 is not null) DenseHeadKernel.AddRows(a.Logits, b2);
-        double loss = LmuClassifierKernel.SoftmaxCrossEntropy(a.Logits, y);
-        LmuClassifierKernel.LogitGradient(a.Logits, y, 1, a.Logits); // p becomes ∂z = (p − onehot(y)) / N in place
-        RunLanes(parallel, lane => // each lane's hidden units again: ∂h̃, their rows of ∂W₁, columns of ∂W₂ and part of ∂M
+        RunLanes(parallel, lane => // sums over the batch: ∂W₁ by halves of its rows, ∂M by halves of its columns, the small ones on lane 0
         {
             var (start, count) = a.HiddenSplit[lane];
-            var (h, dh) = (a.HiddenColumns[lane], a.HiddenGradientColumns[lane]);
-            using var w2Units = w2.narrow(1, start, count);
-            DenseHeadKernel.Product(dh, a.Logits, w2Units);
-            DenseHeadKernel.ReluMaskedBackward(dh, h, hiddenMask is null ? null : a.HiddenMaskColumns[lane]);
-            using (var dW1 = g.W1.narrow(0, start, count)) DenseHeadKernel.Product(dW1, dh, a.Memory, transposeA: true);
-            using (var dW2 = g.W2.narrow(1, start, count)) DenseHeadKernel.Product(dW2, a.Logits, h, transposeA: true);
-            if (g.B1 is not null) using (var dB1 = g.B1.narrow(0, start, count)) DenseHeadKernel.ColumnSums(dh, dB1);
-            if (lane == 0 && g.B2 is not null) DenseHeadKernel.ColumnSums(a.Logits, g.B2);
+            if (count > 0)
+                using (var dW1 = g.W1.narrow(0, start, count)) DenseHeadKernel.Product(dW1, a.HiddenGradientColumns[lane], a.Memory, transposeA: true);
+            if (lane == 0)
+            {
+                DenseHeadKernel.Product(g.W2, a.Logits, a.Hidden, transposeA: true);
+                if (g.B2 is not null) DenseHeadKernel.ColumnSums(a.Logits, g.B2);
+                if (g.B1 is not null) DenseHeadKernel.ColumnSums(a.HiddenGradient, g.B1);
+            }
             if (g.Wx is null) return;
-            using var w1Units = w1.narrow(0, start, count);
-            DenseHeadKernel.Product(a.MemoryGradientParts[lane], dh, w1Units); // zeros for no units
+            (start, count) = a.MemorySplit[lane];
+            using var w1Columns = w1.narrow(1, start, count);
+            DenseHeadKernel.Product(a.MemoryGradientColumns[lane], a.HiddenGradient, w1Columns);
         });
         if (g.Wx is not null)
             RunLanes(parallel, lane => // the encoder's terms by rows (a lane without rows writes zeros)
             {
                 var (r, v) = (a.Rows[lane], batch.Rows[lane]);
-                DenseHeadKernel.Sum(r.MemoryGradient, r.MemoryGradientPart, r.MemoryGradient); // ∂M = the two lanes' parts
                 if (memoryMask is not null) DenseHeadKernel.MultiplyInPlace(r.MemoryGradient, r.MemoryMask);
                 LmuClassifierKernel.EncodeBackward(r.MemoryGradient, v.Windows, v.InputMask, a.EncoderWeight[lane], g.Bx is null ? null : a.EncoderBias[lane]);
             });
@@ -163,7 +165,7 @@ public sealed class LmuClassifierGradients : IBatchGradients
         if (g.Bx is not null) DenseHeadKernel.Sum(a.EncoderBias[0], a.EncoderBias[1], g.Bx);
         foreach (var (name, p) in new[] { ("wx", wx), ("bx", bx), ("w1", _dense.weight!), ("b1", b1), ("w2", _classifier.weight!), ("b2", b2) })
             if (p is not null && p.requires_grad && (name is not ("wx" or "bx") || encoderTrained)) p.grad = _gradients[name];
-        return loss;
+        return loss[0] + loss[1];
     }
 
     /// <summary>The seeds of the active masks, the memory's first as the node draws them, in one call (<see cref="FastDropout.DrawSeeds"/>).</summary>
@@ -239,18 +241,16 @@ public sealed class LmuClassifierGradients : IBatchGradients
         {
             (Count, DType, Split) = (rows, dtype, Halves(rows));
             (Memory, MemoryGradient, MemoryMask) = (Make([rows, memory]), Make([rows, memory]), Make([rows, memory]));
-            var memoryGradientPart = Make([rows, memory]);
             (Hidden, HiddenGradient, HiddenMask) = (Make([rows, hidden]), Make([rows, hidden]), Make([rows, hidden]));
             Logits = Make([rows, classes]);
-            LogitParts = [Make([rows, classes]), Make([rows, classes])];
-            MemoryGradientParts = [MemoryGradient, memoryGradientPart];
             EncoderWeight = [Make([channels, inputs]), Make([channels, inputs])];
             EncoderBias = [Make([channels]), Make([channels])];
-            Rows = [.. Split.Select(h => new RowViews(h.Count, Part(Memory, h), Part(MemoryGradient, h), Part(memoryGradientPart, h), Part(MemoryMask, h)))];
-            HiddenSplit = Halves(hidden);
+            Rows = [.. Split.Select(h => new RowViews(h.Count, Part(Memory, h), Part(MemoryGradient, h), Part(MemoryMask, h), Part(Hidden, h),
+                Part(HiddenGradient, h), Part(HiddenMask, h), Part(Logits, h)))];
+            (HiddenSplit, MemorySplit) = (Halves(hidden), Halves(memory));
             HiddenColumns = [.. HiddenSplit.Select(h => Own(Hidden.narrow(1, h.Start, h.Count)))];
             HiddenGradientColumns = [.. HiddenSplit.Select(h => Own(HiddenGradient.narrow(1, h.Start, h.Count)))];
-            HiddenMaskColumns = [.. HiddenSplit.Select(h => Own(HiddenMask.narrow(1, h.Start, h.Count)))];
+            MemoryGradientColumns = [.. MemorySplit.Select(h => Own(MemoryGradient.narrow(1, h.Start, h.Count)))];
 
             Tensor Make(long[] shape) => Own(empty(shape, dtype));
             Tensor Part(Tensor t, (long Start, long Count) h) => Own(t.narrow(0, h.Start, h.Count));
@@ -273,20 +273,18 @@ public sealed class LmuClassifierGradients : IBatchGradients
         public Tensor HiddenGradient { get; }
         public Tensor HiddenMask { get; }
         public Tensor Logits { get; }
-        /// <summary>Each lane's share of the logits, h̃ W₂ᵀ over its hidden units.</summary>
-        public Tensor[] LogitParts { get; }
-        /// <summary>∂M's two parts, ∂h̃ W₁ over each lane's hidden units (the first is ∂M itself once the second is added).</summary>
-        public Tensor[] MemoryGradientParts { get; }
         /// <summary>Each lane's ∂W_x [K, C] and ∂b [K] over its rows, summed after the lanes.</summary>
         public Tensor[] EncoderWeight { get; }
         public Tensor[] EncoderBias { get; }
-        /// <summary>The memory's tensors, each lane's rows.</summary>
+        /// <summary>The tensors above, each lane's rows.</summary>
         public RowViews[] Rows { get; }
-        /// <summary>The hidden units each lane takes, and those columns of h̃, ∂h̃ and r₂.</summary>
+        /// <summary>The hidden units each lane takes (h's columns, ∂W₁'s rows), and those columns of h and ∂h.</summary>
         public (long Start, long Count)[] HiddenSplit { get; }
         public Tensor[] HiddenColumns { get; }
         public Tensor[] HiddenGradientColumns { get; }
-        public Tensor[] HiddenMaskColumns { get; }
+        /// <summary>The memory's features each lane takes (∂M's columns), and those columns of ∂M.</summary>
+        public (long Start, long Count)[] MemorySplit { get; }
+        public Tensor[] MemoryGradientColumns { get; }
 
         public void Dispose()
         {
@@ -294,16 +292,18 @@ public sealed class LmuClassifierGradients : IBatchGradients
         }
     }
 
-    /// <summary>One lane's rows of M̃, ∂M (and the second lane's part of it) and r_m.</summary>
-    sealed record RowViews(long Count, Tensor Memory, Tensor MemoryGradient, Tensor MemoryGradientPart, Tensor MemoryMask);
+    /// <summary>One lane's rows of the kept tensors.</summary>
+    sealed record RowViews(long Count, Tensor Memory, Tensor MemoryGradient, Tensor MemoryMask, Tensor Hidden, Tensor HiddenGradient,
+        Tensor HiddenMask, Tensor Logits);
 
-    /// <summary>One lane's rows of a batch's inputs: windows and input mask.</summary>
-    sealed record InputRows(Tensor Windows, Tensor? InputMask);
+    /// <summary>One lane's rows of a batch's inputs: windows, input mask and targets.</summary>
+    sealed record InputRows(Tensor Windows, Tensor? InputMask, Tensor Targets);
 
     /// <summary>A batch's inputs cut into the lanes' rows (views, freed with it).</summary>
-    sealed class BatchRows(Tensor windows, Tensor? inputMask, (long Start, long Count)[] split) : IDisposable
+    sealed class BatchRows(Tensor windows, Tensor? inputMask, Tensor targets, (long Start, long Count)[] split) : IDisposable
     {
-        public InputRows[] Rows { get; } = [.. split.Select(h => new InputRows(windows.narrow(0, h.Start, h.Count), inputMask?.narrow(0, h.Start, h.Count)))];
+        public InputRows[] Rows { get; } = [.. split.Select(h => new InputRows(windows.narrow(0, h.Start, h.Count),
+            inputMask?.narrow(0, h.Start, h.Count), targets.narrow(0, h.Start, h.Count)))];
 
         public void Dispose()
         {
@@ -311,6 +311,7 @@ public sealed class LmuClassifierGradients : IBatchGradients
             {
                 r.Windows.Dispose();
                 r.InputMask?.Dispose();
+                r.Targets.Dispose();
             }
         }
     }
