@@ -85,6 +85,20 @@ public class LmuClassifierGradientsTests
         }
     }
 
+    [Theory]
+    [InlineData(1)] // lane 1 gets no hidden unit
+    [InlineData(2)]
+    public void A_dense_layer_of_one_or_two_units_gets_the_composed_gradients(int hidden)
+    {
+        var c = new Case(1, 1, true, 0, 0.2, 0.5, true, ScalarType.Float64);
+        var model = LmuClassifierLossTests.Build(c, hidden: hidden);
+        var features = model.Layer.PrecomputeInput(Randn(ScalarType.Float64, 5, 20, 1));
+        var targets = tensor(new long[] { 0, 3, 1, 2, 3 });
+        var expected = Composed(model, features, targets);
+        using var gradients = model.Gradients();
+        AssertEqual(expected, Direct(model, gradients, features, targets), c.Dtype);
+    }
+
     [Fact]
     public void A_frozen_encoder_gets_no_gradient_and_the_rest_the_composed_ones()
     {
