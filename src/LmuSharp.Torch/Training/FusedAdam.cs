@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using LmuSharp.Torch.Recurrence;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,7 +28,7 @@ public static class FusedAdam
     public static void FusedStep(this Adam adam)
     {
         var plan = Plans.TryGetValue(adam, out var kept) && kept.IsCurrent(adam) ? kept : Replan(adam);
-        if (!plan.Fusable) { adam.step(); return; }
+        if (!plan.Fusable || !plan.Groups.All(FusableOptions)) { adam.step(); return; }
         var passes = new List<Pass>(plan.Parameters.Count);
         var grads = new List<Tensor>();
         try
@@ -80,11 +80,12 @@ public static class FusedAdam
                 Groups.Add(group);
                 foreach (var p in group.Parameters) Parameters.Add(new Entry(p, p.Handle, (Adam.State)states[index++], group));
             }
-            Fusable = Groups.All(FusableGroup);
+            Fusable = Groups.All(group => group.Parameters.All(FusableParameter));
         }
 
         public List<ParamGroup> Groups { get; } = [];
         public List<Entry> Parameters { get; } = [];
+        /// <summary>Whether every parameter is one the fused pass updates (the options are checked at every step).</summary>
         public bool Fusable { get; }
 
         public bool IsCurrent(Adam adam)
@@ -125,12 +126,14 @@ public static class FusedAdam
         });
     }
 
-    static bool FusableGroup(ParamGroup group)
+    static bool FusableOptions(ParamGroup group)
     {
         var o = (Adam.Options)group.Options;
-        return o.amsgrad != true && o.maximize != true && group.Parameters.All(p =>
-            p.device_type == TorchSharp.DeviceType.CPU && p.dtype == ScalarType.Float32 && p.is_contiguous());
+        return o.amsgrad != true && o.maximize != true;
     }
+
+    static bool FusableParameter(Parameter p) =>
+        p.device_type == TorchSharp.DeviceType.CPU && p.dtype == ScalarType.Float32 && p.is_contiguous();
 
     /// <summary>One parameter's update: its memory, gradient, moments and this step's coefficients.</summary>
     readonly unsafe struct Pass
